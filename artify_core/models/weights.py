@@ -1,0 +1,94 @@
+"""Weight sets described as data, in the manner of torchvision's ``WeightsEnum``.
+
+One ``Weights`` object per weight set: where the bytes come from, the hash they
+must have, the input transform the network expects, and metadata users need
+(licence, origin, parameter count). Loading verifies the hash and, when the
+weights are missing, says exactly how to provide them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable
+
+from artify_core.errors import WeightsUnavailableError
+
+
+@dataclass(frozen=True)
+class Weights:
+    """One weight set.
+
+    Attributes:
+        name: stable identifier, part of every cache key that depends on it.
+        locate: returns the local path of the weight file(s), or raises
+            ``WeightsUnavailableError`` with instructions.
+        sha256: expected digest of the file ``locate`` returns (None: unchecked).
+        transforms: callable building the input transform the network expects.
+        meta: licence, origin, parameter count, input sizes.
+    """
+
+    name: str
+    locate: Callable[[], Path]
+    sha256: str | None
+    transforms: Callable[..., Any] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def path(self, verify: bool = True) -> Path:
+        path = self.locate()
+        if verify and self.sha256 is not None:
+            digest = sha256_file(path)
+            if digest != self.sha256:
+                raise WeightsUnavailableError(
+                    f"{path}: sha256 {digest[:12]}… does not match the expected "
+                    f"{self.sha256[:12]}… for weights '{self.name}'; reinstall the "
+                    "package that ships them or point to an intact copy."
+                )
+        return path
+
+    @property
+    def version(self) -> str:
+        """Short string identifying these exact weights, for cache keys."""
+        return f"{self.name}@{(self.sha256 or 'unverified')[:16]}"
+
+
+class WeightsEnum(Enum):
+    """Base for per-model enums of ``Weights``; members expose its fields."""
+
+    @classmethod
+    def from_name(cls, name: str) -> "WeightsEnum":
+        for member in cls:
+            if member.name == name or member.value.name == name:
+                return member
+        known = ", ".join(m.name for m in cls)
+        raise ValueError(f"unknown weights '{name}' for {cls.__name__}; known: {known}")
+
+    def __getattr__(self, item: str) -> Any:
+        # Enum members carry a Weights value; expose its attributes directly,
+        # as torchvision does (``Raft_Large_Weights.DEFAULT.transforms``).
+        if item.startswith("_"):
+            raise AttributeError(item)
+        return getattr(self.value, item)
+
+
+def sha256_file(path: Path, chunk_bytes: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk_bytes):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def weights_home() -> Path:
+    """Directory searched for user-provided weight files (air-gapped installs).
+
+    ``ARTIFY_WEIGHTS_DIR`` when set, else torch's hub cache (``TORCH_HOME``).
+    """
+    explicit = os.environ.get("ARTIFY_WEIGHTS_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    torch_home = os.environ.get("TORCH_HOME", os.path.join(os.path.expanduser("~"), ".cache", "torch"))
+    return Path(torch_home) / "hub" / "checkpoints"
