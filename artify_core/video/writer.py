@@ -1,0 +1,207 @@
+"""Encoding batches of RGB frames to H.264 through an ffmpeg pipe, published atomically.
+
+Output is H.264 yuv420p at the input's rational frame rate with +faststart.
+yuv420p needs even dimensions, and H.264 can only crop 4:2:0 pictures in steps
+of two pixels, so an odd width or height cannot be delivered exactly: it is
+rounded up by repeating the last column or row (``encoded_size``). Callers see
+this size in ``VideoWriter.encoded_width``/``encoded_height``.
+Everything is written to a temporary file beside the target and renamed into
+place only when ffmpeg has finished without error.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import threading
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+from typing import Sequence
+
+import numpy as np
+
+from artify_core.errors import OutputError, VideoError
+from artify_core.video.binary import ffmpeg_exe
+
+# Audio codecs an MP4 can carry as they are; anything else is re-encoded to AAC.
+_MP4_AUDIO = {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"}
+
+
+def encoded_size(width: int, height: int) -> tuple[int, int]:
+    """The size yuv420p H.264 can carry for a (width, height) picture: each rounded up to even."""
+    return width + width % 2, height + height % 2
+
+
+def temporary_sibling(target: Path, suffix: str) -> Path:
+    """A fresh, unique path in ``target``'s directory (same filesystem: rename is atomic)."""
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{suffix}", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write to {target.parent} ({exc.strerror})") from exc
+    os.close(handle)
+    return Path(name)
+
+
+def check_writable(target: Path) -> None:
+    """Raises ``OutputError`` before any work when ``target`` cannot be created."""
+    parent = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise OutputError(f"{target}: is a directory, expected an output file path")
+    if not parent.is_dir():
+        raise OutputError(f"{target}: the directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{target}: the directory {parent} is not writable")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise OutputError(f"{target}: exists and is not writable")
+
+
+class VideoWriter:
+    """Streams RGB uint8 (n, H, W, 3) batches into an H.264 MP4 at ``path``.
+
+    Use as a context manager: on an exception the partial file is removed and
+    nothing appears at ``path``.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        width: int,
+        height: int,
+        fps: Fraction,
+        crf: int = 18,
+        preset: str = "medium",
+        audio_source: str | Path | None = None,
+        audio_codec: str | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.width, self.height, self.fps = width, height, Fraction(fps)
+        self.encoded_width, self.encoded_height = encoded_size(width, height)
+        check_writable(self.path)
+        self._temp = temporary_sibling(self.path, self.path.suffix or ".mp4")
+        command = _encoder_command(
+            self._temp, self.encoded_width, self.encoded_height, self.fps, crf, preset,
+            audio_source, audio_codec,
+        )
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        self._stderr: list[bytes] = []
+        self._drain = threading.Thread(target=self._read_stderr, daemon=True)
+        self._drain.start()
+        self.frames_written = 0
+
+    def write(self, frames: np.ndarray) -> None:
+        if frames.ndim != 4 or frames.shape[1:] != (self.height, self.width, 3) or frames.dtype != np.uint8:
+            raise ValueError(
+                f"expected uint8 frames of shape (n, {self.height}, {self.width}, 3), got "
+                f"{frames.dtype} {frames.shape}"
+            )
+        pad_rows, pad_cols = self.encoded_height - self.height, self.encoded_width - self.width
+        if pad_rows or pad_cols:
+            frames = np.pad(frames, ((0, 0), (0, pad_rows), (0, pad_cols), (0, 0)), mode="edge")
+        try:
+            self._process.stdin.write(np.ascontiguousarray(frames).data)
+        except BrokenPipeError as exc:
+            self.abort()
+            raise VideoError(f"{self.path}: the encoder stopped: {self._error_tail()}") from exc
+        self.frames_written += len(frames)
+
+    def close(self) -> Path:
+        """Finishes encoding and moves the file into place; returns its path."""
+        self._process.stdin.close()
+        code = self._process.wait()
+        self._drain.join(timeout=10)
+        if code != 0:
+            self._temp.unlink(missing_ok=True)
+            raise VideoError(f"{self.path}: encoding failed: {self._error_tail()}")
+        os.replace(self._temp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._temp.unlink(missing_ok=True)
+
+    def __enter__(self) -> "VideoWriter":
+        return self
+
+    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def _read_stderr(self) -> None:
+        for line in iter(self._process.stderr.readline, b""):
+            self._stderr.append(line)
+
+    def _error_tail(self) -> str:
+        text = b"".join(self._stderr[-3:]).decode("utf-8", "replace").strip()
+        return text or "ffmpeg gave no detail"
+
+
+def concat_segments(
+    segments: Sequence[Path],
+    path: str | Path,
+    *,
+    audio_source: str | Path | None = None,
+    audio_codec: str | None = None,
+) -> Path:
+    """Joins H.264 MP4 segments (same size and rate) without re-encoding, adds the
+    audio of ``audio_source`` if it has any, and publishes ``path`` atomically."""
+    target = Path(path)
+    check_writable(target)
+    listing = temporary_sibling(target, ".txt")
+    temp = temporary_sibling(target, target.suffix or ".mp4")
+    try:
+        listing.write_text("".join(f"file '{_concat_escape(s)}'\n" for s in segments))
+        command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y",
+                   "-f", "concat", "-safe", "0", "-i", str(listing)]
+        command += _audio_input_args(audio_source)
+        command += ["-map", "0:v:0", "-c:v", "copy"]
+        command += _audio_output_args(audio_source, audio_codec)
+        command += ["-movflags", "+faststart", "-f", "mp4", str(temp)]
+        result = subprocess.run(command, capture_output=True, text=True, errors="replace")
+        if result.returncode != 0:
+            raise VideoError(f"{target}: joining {len(segments)} segments failed: {result.stderr.strip()[-400:]}")
+        os.replace(temp, target)
+        return target
+    finally:
+        listing.unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
+
+
+def _concat_escape(path: Path) -> str:
+    return str(Path(path).resolve()).replace("'", "'\\''")
+
+
+def _encoder_command(
+    temp: Path, width: int, height: int, fps: Fraction, crf: int, preset: str,
+    audio_source: str | Path | None, audio_codec: str | None,
+) -> list[str]:
+    rate = f"{fps.numerator}/{fps.denominator}"
+    command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y",
+               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+               "-framerate", rate, "-i", "pipe:0"]
+    command += _audio_input_args(audio_source)
+    command += ["-map", "0:v:0"]
+    command += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p"]
+    command += _audio_output_args(audio_source, audio_codec)
+    command += ["-movflags", "+faststart", "-f", "mp4", str(temp)]
+    return command
+
+
+def _audio_input_args(audio_source: str | Path | None) -> list[str]:
+    return ["-i", str(audio_source)] if audio_source is not None else []
+
+
+def _audio_output_args(audio_source: str | Path | None, audio_codec: str | None) -> list[str]:
+    if audio_source is None:
+        return []
+    codec = "copy" if (audio_codec or "") in _MP4_AUDIO else "aac"
+    # The trailing '?' keeps sources without audio working.
+    return ["-map", "1:a:0?", "-c:a", codec]
