@@ -63,7 +63,7 @@ def probe_video(path: str | Path) -> VideoInfo:
     header = _run_ffmpeg(["-hide_banner", "-nostdin", "-i", str(path)]).stderr
     match = _VIDEO_LINE.search(header)
     if match is None:
-        raise VideoError(f"{path}: {_explain_unreadable(header)}")
+        raise VideoError(f"{path}: {_explain_unreadable(header, _starts_like_mp4(path))}")
     packets, timebase, demux_log = _count_video_packets(path)
     if packets.count == 0:
         raise VideoError(f"{path}: no video frames could be read ({_last_error(demux_log)})")
@@ -169,8 +169,16 @@ def _container_duration(header: str) -> float | None:
     return int(match["h"]) * 3600 + int(match["m"]) * 60 + float(match["s"])
 
 
-def _explain_unreadable(stderr: str) -> str:
-    if "moov atom not found" in stderr:
+def _starts_like_mp4(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        head = handle.read(12)
+    return head[4:8] in (b"ftyp", b"mdat", b"moov", b"free", b"wide", b"skip")
+
+
+def _explain_unreadable(stderr: str, starts_like_mp4: bool) -> str:
+    # ffmpeg guesses MP4 from the name alone and then reports a missing index
+    # even for text files; only a file that starts like one was really cut.
+    if "moov atom not found" in stderr and starts_like_mp4:
         return "the file has no index (moov atom missing): it was truncated or not finalised"
     if "Invalid data found" in stderr:
         return "not a video file ffmpeg can read (invalid data)"
@@ -182,3 +190,20 @@ def _explain_unreadable(stderr: str) -> str:
 def _last_error(stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     return lines[-1] if lines else "ffmpeg gave no detail"
+
+
+def ensure_complete(info: VideoInfo, *, allow_truncated: bool = False) -> VideoInfo:
+    """Refuses a video cut mid-stream unless the caller accepts its decodable part.
+
+    Artify's policy: a truncated upload is an error by default, because a
+    stylized video that silently ends early is worse than a clear failure.
+    ``allow_truncated`` stylizes the frames that decode (``info.frames``).
+    """
+    if info.truncated and not allow_truncated:
+        expected = f" of {info.container_duration:.2f} s" if info.container_duration else ""
+        raise VideoError(
+            f"{info.path}: the file is cut mid-stream: only {info.frames} frames "
+            f"({info.duration:.2f} s{expected}) can be decoded; re-export or re-upload it, "
+            "or pass --allow-truncated to stylize the part that decodes"
+        )
+    return info

@@ -1,0 +1,59 @@
+"""Shared fixtures: paths to the shared test media and tiny generated videos."""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_MEDIA = REPO.parent / "shared" / "media"
+
+
+def shared_media(relative: str) -> Path:
+    path = SHARED_MEDIA / relative
+    if not path.exists():
+        pytest.skip(f"shared test media not found: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def bikes() -> Path:
+    return shared_media("content/bikes.mp4")
+
+
+@pytest.fixture(scope="session")
+def bunny() -> Path:
+    return shared_media("content/bigbuckbunny_720p.mp4")
+
+
+@pytest.fixture(scope="session")
+def starrynight() -> Path:
+    return shared_media("style/starrynight.jpg")
+
+
+def moving_square_frames(count: int = 12, height: int = 48, width: int = 64) -> np.ndarray:
+    """RGB uint8 (count, H, W, 3): a bright square moving right over a gradient."""
+    ys, xs = np.mgrid[0:height, 0:width]
+    frames = np.empty((count, height, width, 3), np.uint8)
+    for t in range(count):
+        frame = np.stack([xs * 255 // width, ys * 255 // height, np.full_like(xs, 60)], axis=-1)
+        frame[10:26, 4 + 3 * t: 20 + 3 * t] = (250, 240, 30)
+        frames[t] = frame
+    return frames
+
+
+@pytest.fixture(scope="session")
+def tiny_video(tmp_path_factory) -> Path:
+    """A 12-frame 64x48 H.264 clip at 25 fps, written with Artify's own writer."""
+    from artify_core.video import VideoWriter
+
+    path = tmp_path_factory.mktemp("media") / "tiny.mp4"
+    with VideoWriter(path, width=64, height=48, fps=Fraction(25), crf=0, preset="ultrafast") as writer:
+        writer.write(moving_square_frames())
+    return path
