@@ -57,3 +57,28 @@ def tiny_video(tmp_path_factory) -> Path:
     with VideoWriter(path, width=64, height=48, fps=Fraction(25), crf=0, preset="ultrafast") as writer:
         writer.write(moving_square_frames())
     return path
+
+
+@pytest.fixture(scope="session")
+def bikes_clip(tmp_path_factory, bikes) -> Path:
+    """The first 30 frames of bikes.mp4 (640x272, 25 fps), re-encoded."""
+    from artify_core.video import VideoWriter, probe_video, read_frames
+
+    info = probe_video(bikes)
+    path = tmp_path_factory.mktemp("clips") / "bikes30.mp4"
+    with VideoWriter(path, width=info.width, height=info.height, fps=info.fps, preset="ultrafast") as writer:
+        writer.write(read_frames(bikes, end=30))
+    return path
+
+
+@pytest.fixture(scope="session")
+def bunny_clip(tmp_path_factory, bunny) -> Path:
+    """The first second of bigbuckbunny_720p.mp4 with its audio, stream-copied."""
+    import subprocess
+
+    from artify_core.video import ffmpeg_exe
+
+    path = tmp_path_factory.mktemp("clips") / "bunny1s.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(bunny), "-t", "1", "-c", "copy", str(path)],
+                   check=True)
+    return path

@@ -1,0 +1,56 @@
+"""The stylize_video flow end to end on clipped shared media, under a Prefect test harness."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from artify_core.video import probe_video, read_frames
+from flows.stylize_video import stylize_video
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", autouse=True)
+def prefect_harness():
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_stylize_then_rerun_from_cache(tmp_path, bikes_clip, starrynight):
+    out = tmp_path / "out.mp4"
+    run = dict(content=str(bikes_clip), style=[str(starrynight)], output=str(out), device="cpu",
+               chunk_frames=15, preset="ultrafast", store=str(tmp_path / "store"))
+    first = stylize_video(**run)
+    assert (first.frames, first.chunks, first.chunks_cached) == (30, 2, 0)
+    info, source = probe_video(out), probe_video(bikes_clip)
+    assert (info.frames, info.width, info.height, info.fps) == (30, 640, 272, source.fps)
+    stylized, content = read_frames(out), read_frames(bikes_clip)
+    assert np.abs(stylized.astype(int) - content).mean() > 20  # it really changed the look
+    first_bytes = out.read_bytes()
+
+    out.unlink()
+    second = stylize_video(**run)
+    assert second.chunks_cached == second.chunks == 2
+    assert out.read_bytes() == first_bytes
+
+    third = stylize_video(**{**run, "strength": 0.5})
+    assert third.chunks_cached == 0  # parameters are part of the key
+
+    import shutil
+
+    shutil.rmtree(tmp_path / "store")  # cached results now point at nothing
+    fourth = stylize_video(**run)
+    assert fourth.chunks_cached == 0
+    assert probe_video(out).frames == 30
+
+
+def test_keeps_audio_and_duration(tmp_path, bunny_clip, starrynight):
+    out = tmp_path / "bunny.mp4"
+    stylize_video(content=str(bunny_clip), style=[str(starrynight)], output=str(out), device="cpu",
+                  height=144, preset="ultrafast", store=str(tmp_path / "store"))
+    source, result = probe_video(bunny_clip), probe_video(out)
+    assert result.has_audio and result.frames == source.frames
+    assert (result.width, result.height) == (256, 144)
+    assert abs(result.duration - source.duration) <= 1 / float(source.fps)

@@ -1,0 +1,115 @@
+"""The artify command line: bad input gives one line, exit code 2, nothing left behind."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def artify(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    return subprocess.run([sys.executable, "-m", "artify_cli.main", *args], capture_output=True,
+                          text=True, cwd=cwd or REPO, env=env, timeout=600)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("artify: error: ")
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_info_prints_probe(bikes):
+    result = artify("info", str(bikes))
+    assert result.returncode == 0
+    assert "640x272" in result.stdout and "25/1" in result.stdout and "250" in result.stdout
+
+
+@pytest.fixture()
+def bad_videos(tmp_path, bikes) -> dict[str, Path]:
+    from artify_core.video import ffmpeg_exe
+
+    data = bikes.read_bytes()
+    files = {
+        "missing": tmp_path / "missing.mp4",
+        "not-a-video": tmp_path / "notes.mp4",
+        "no-index": tmp_path / "no_index.mp4",
+        "zero-length": tmp_path / "empty.mp4",
+        "cut-mid-stream": tmp_path / "cut.mp4",
+    }
+    files["not-a-video"].write_text("hello\n" * 100)
+    files["no-index"].write_bytes(data[: len(data) // 2])
+    files["zero-length"].write_bytes(b"")
+    faststart = tmp_path / "faststart.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(bikes), "-c", "copy", "-movflags",
+                    "+faststart", str(faststart)], check=True)
+    files["cut-mid-stream"].write_bytes(faststart.read_bytes()[: int(faststart.stat().st_size * 0.6)])
+    faststart.unlink()
+    return files
+
+
+@pytest.mark.parametrize("case,message", [
+    ("missing", "no such file"),
+    ("not-a-video", "not a video"),
+    ("no-index", "no index"),
+    ("zero-length", "empty"),
+    ("cut-mid-stream", "cut mid-stream"),
+])
+def test_bad_content_video(tmp_path, bad_videos, starrynight, case, message):
+    path = bad_videos[case]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = artify("stylize", str(path), "--style", str(starrynight))
+    assert_one_line_error(result, str(path), message)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+
+
+def test_unreadable_style_image(tmp_path, bikes_clip):
+    style = tmp_path / "style.jpg"
+    style.write_bytes(b"\xff\xd8\xff\xe0 truncated jpeg")
+    result = artify("stylize", str(bikes_clip), "--style", str(style), "--out", str(tmp_path / "o.mp4"))
+    assert_one_line_error(result, str(style), "not a readable image")
+    assert not (tmp_path / "o.mp4").exists()
+
+
+@pytest.mark.parametrize("where", ["missing-dir", "a-directory"])
+def test_unwritable_output(tmp_path, bikes_clip, starrynight, where):
+    out = tmp_path / "no" / "dir" / "o.mp4" if where == "missing-dir" else tmp_path
+    result = artify("stylize", str(bikes_clip), "--style", str(starrynight), "--out", str(out))
+    assert_one_line_error(result, str(out))
+
+
+def test_unknown_model(bikes_clip, starrynight):
+    result = artify("stylize", str(bikes_clip), "--style", str(starrynight), "--model", "nope")
+    assert_one_line_error(result, "nope", "arbitrary")
+
+
+@pytest.mark.slow
+def test_stylize_cut_video_when_allowed(tmp_path, bad_videos, starrynight):
+    out = tmp_path / "partial.mp4"
+    result = artify("stylize", str(bad_videos["cut-mid-stream"]), "--style", str(starrynight),
+                    "--out", str(out), "--height", "64", "--allow-truncated", "--device", "cpu",
+                    "--preset", "ultrafast", "--store", str(tmp_path / "store"))
+    assert result.returncode == 0, result.stderr
+    from artify_core.video import probe_video
+
+    assert probe_video(out).frames == probe_video(bad_videos["cut-mid-stream"]).frames
+
+
+@pytest.mark.slow
+def test_stylize_default_output_beside_content(tmp_path, bikes_clip, starrynight):
+    content = tmp_path / "clip.mp4"
+    content.write_bytes(bikes_clip.read_bytes())
+    result = artify("stylize", str(content), "--style", str(starrynight), "--height", "64",
+                    "--device", "cpu", "--preset", "ultrafast", "--store", str(tmp_path / "store"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "clip.stylized.mp4").exists()
+    assert content.read_bytes() == bikes_clip.read_bytes()  # input untouched
