@@ -1,0 +1,282 @@
+"""Evaluating a stylized video against its content and style: figures, JSON, report.
+
+``evaluate_video`` decodes both videos in lockstep, batch by batch (memory is
+bounded by the batch size), and measures per frame:
+
+* warping error of the output and of the content (``warping``) and their ratio;
+* SSIM between output and content luminance (``ssim``);
+* style distance of the output to the style image(s) (``style``).
+
+With ``report_dir`` it also writes ``metrics.json``, a per-frame plot
+(``per_frame.png``), a contact sheet (content | stylized for a few frames,
+``contact_sheet.png``) and ``report.md`` tying them together.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from artify_core.errors import InputError
+from artify_core.images import load_image
+from artify_core.metrics.ssim import ssim
+from artify_core.metrics.style import (
+    StyleBackbone,
+    StyleTarget,
+    arbitrary_backbone,
+    prepare_style_target,
+    style_distances,
+)
+from artify_core.metrics.warping import WarpingErrorMeter
+from artify_core.models.base import StyleImage
+from artify_core.temporal.flow import FlowEstimator, load_flow_estimator
+from artify_core.video import VideoInfo, iter_frames, probe_video
+
+_log = logging.getLogger(__name__)
+StyleSource = str | Path | np.ndarray | StyleImage
+# Full-resolution DIS "medium" for evaluation: slower than what smoothing uses,
+# so the metric's flow is not the very flow the smoother followed.
+EVALUATION_FLOW = {"preset": "medium", "scale": 1.0}
+
+
+@dataclass(frozen=True)
+class PerFrameMetrics:
+    """float64 (N,) per metric, index = frame number; NaN where undefined (frame 0 for warping errors)."""
+
+    warping_error: np.ndarray
+    warping_error_content: np.ndarray
+    ssim: np.ndarray
+    style_distance: np.ndarray
+    style_distance_embedding: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What ``write_report`` wrote into the report directory."""
+
+    directory: Path
+    json: Path
+    plot: Path
+    contact_sheet: Path
+    markdown: Path
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """Whole-video figures (means over frames; NaN-skipping) and the per-frame arrays behind them.
+
+    ``warping_error_ratio`` is output / content warping error: 1.0 means as
+    stable as the source. ``style_distance`` is the Gram distance;
+    ``style_distance_embedding`` the cosine distance in the style space, when
+    the backbone has one.
+    """
+
+    stylized: str
+    content: str
+    frames: int
+    warping_error: float
+    warping_error_content: float
+    warping_error_ratio: float
+    style_distance: float
+    ssim: float
+    style_distance_embedding: float | None
+    seconds: float
+    per_frame: PerFrameMetrics = field(repr=False)
+    flow: str = ""
+    backbone: str = ""
+    report: ReportFiles | None = None
+
+    @property
+    def seconds_per_frame(self) -> float:
+        return self.seconds / self.frames if self.frames else float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types; NaN becomes None."""
+        per_frame = {name: _json_list(values) for name, values in vars(self.per_frame).items() if values is not None}
+        summary = {name: _json_number(getattr(self, name)) for name in (
+            "frames", "warping_error", "warping_error_content", "warping_error_ratio", "style_distance",
+            "style_distance_embedding", "ssim", "seconds", "seconds_per_frame")}
+        return {**summary, "stylized": self.stylized, "content": self.content, "flow": self.flow,
+                "backbone": self.backbone, "per_frame": per_frame}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+
+def evaluate_video(
+    stylized_path: str | Path,
+    content_path: str | Path,
+    style_images: Sequence[StyleSource],
+    *,
+    backbone: StyleBackbone | None = None,
+    flow: FlowEstimator | None = None,
+    cuts: Sequence[int] = (),
+    batch_frames: int = 16,
+    max_frames: int | None = None,
+    report_dir: str | Path | None = None,
+    contact_frames: int = 4,
+) -> EvaluationResult:
+    """Measures a stylized video against its content video and style image(s).
+
+    Args:
+        stylized_path, content_path: videos with the same frame count; the
+            content is decoded at the stylized video's height when they differ.
+        style_images: paths, RGB uint8 (H, W, 3) arrays or ``StyleImage`` (weighted).
+        backbone: networks for the style distance; the arbitrary model's by default.
+        flow: content-flow estimator for warping errors; DIS "medium" at full resolution by default.
+        cuts: frames starting a new shot; their pair with the previous frame is
+            left out of the warping errors (none by default, as in Lai et al.).
+        max_frames: evaluate only the first frames.
+        report_dir: where to write the JSON, plot, contact sheet and report; None writes nothing.
+        contact_frames: frames sampled (evenly) for the contact sheet.
+    """
+    started = time.perf_counter()
+    stylized_info, content_info = probe_video(stylized_path), probe_video(content_path)
+    frames = _frame_count(stylized_info, content_info, max_frames)
+    backbone = backbone or arbitrary_backbone()
+    flow = flow or load_flow_estimator("dis", **EVALUATION_FLOW)
+    pixels, weights = _style_pixels(style_images)
+    target = prepare_style_target(pixels, backbone, weights=weights)
+    sampler = ContactSampler(frames, contact_frames)
+    batches = _paired_batches(stylized_info, content_info, frames, batch_frames)
+    per_frame = _measure(batches, WarpingErrorMeter(flow, cuts=cuts), target, backbone, sampler)
+    embedding = per_frame.style_distance_embedding
+    result = EvaluationResult(
+        stylized=str(stylized_path), content=str(content_path), frames=frames,
+        warping_error=_mean(per_frame.warping_error), warping_error_content=_mean(per_frame.warping_error_content),
+        warping_error_ratio=_ratio(per_frame),
+        style_distance=_mean(per_frame.style_distance), ssim=_mean(per_frame.ssim),
+        style_distance_embedding=None if embedding is None else _mean(embedding),
+        seconds=time.perf_counter() - started, per_frame=per_frame, flow=_describe(flow), backbone=backbone.name,
+    )
+    _log.info("evaluated %s: %d frames in %.1f s (%.0f ms per frame)", stylized_path, frames, result.seconds,
+              1000 * result.seconds_per_frame)
+    if report_dir is not None:
+        result = replace(result, report=write_report(result, Path(report_dir), sampler.samples))
+    return result
+
+
+@dataclass(frozen=True)
+class ContactSample:
+    """One frame for the contact sheet: RGB uint8 (H, W, 3) content and stylized."""
+
+    frame: int
+    content: np.ndarray
+    stylized: np.ndarray
+
+
+class ContactSampler:
+    """Keeps ``count`` evenly spaced frames out of a stream of batches (only those, never the video)."""
+
+    def __init__(self, frames: int, count: int):
+        wanted = np.linspace(0, frames - 1, num=min(count, frames)).round().astype(int) if frames else []
+        self.wanted = sorted(set(int(i) for i in wanted))
+        self.samples: list[ContactSample] = []
+        self._seen = 0
+
+    def offer(self, content: np.ndarray, stylized: np.ndarray) -> None:
+        for index in self.wanted:
+            if self._seen <= index < self._seen + len(content):
+                local = index - self._seen
+                self.samples.append(ContactSample(index, content[local].copy(), stylized[local].copy()))
+        self._seen += len(content)
+
+
+def write_report(result: EvaluationResult, directory: Path, samples: Sequence[ContactSample]) -> ReportFiles:
+    """Writes metrics.json, per_frame.png, contact_sheet.png and report.md into ``directory``."""
+    from artify_core.metrics.figures import contact_sheet, plot_per_frame, render_markdown
+
+    directory.mkdir(parents=True, exist_ok=True)
+    files = ReportFiles(directory, directory / "metrics.json", directory / "per_frame.png",
+                        directory / "contact_sheet.png", directory / "report.md")
+    files.json.write_text(result.to_json())
+    plot_per_frame(result, files.plot)
+    contact_sheet(samples, files.contact_sheet)
+    files.markdown.write_text(render_markdown(result, files))
+    return files
+
+
+def _measure(batches: Iterator[tuple[np.ndarray, np.ndarray]], meter: WarpingErrorMeter, target: StyleTarget,
+             backbone: StyleBackbone, sampler: ContactSampler) -> PerFrameMetrics:
+    """Every metric, batch by batch, over (content, stylized) pairs."""
+    ssims, grams, embeds = [], [], []
+    for content, stylized in batches:
+        meter.update(content, stylized)
+        ssims.append(ssim(stylized, content))
+        distances = style_distances(stylized, target, backbone)
+        grams.append(distances.gram)
+        embeds.append(distances.embedding)
+        sampler.offer(content, stylized)
+    warping = meter.result()
+    embedding = None if not embeds or embeds[0] is None else np.concatenate(embeds)
+    return PerFrameMetrics(warping.output, warping.content, _concat(ssims), _concat(grams), embedding)
+
+
+def _ratio(per_frame: PerFrameMetrics) -> float:
+    content = _mean(per_frame.warping_error_content)
+    return _mean(per_frame.warping_error) / content if content > 0 else float("nan")
+
+
+def _paired_batches(stylized: VideoInfo, content: VideoInfo, frames: int,
+                    batch_frames: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    height = None if content.height == stylized.height else stylized.height
+    content_batches = iter_frames(content.path, batch_frames=batch_frames, height=height, end=frames, info=content)
+    stylized_batches = iter_frames(stylized.path, batch_frames=batch_frames, end=frames, info=stylized)
+    for content_batch, stylized_batch in zip(content_batches, stylized_batches, strict=True):
+        if content_batch.shape != stylized_batch.shape:
+            raise InputError(f"{content.path} decodes to {content_batch.shape[2]}x{content_batch.shape[1]} "
+                             f"but {stylized.path} is {stylized_batch.shape[2]}x{stylized_batch.shape[1]}; "
+                             "evaluate a stylized video against the content it was made from")
+        yield content_batch, stylized_batch
+
+
+def _frame_count(stylized: VideoInfo, content: VideoInfo, max_frames: int | None) -> int:
+    if stylized.frames != content.frames:
+        raise InputError(f"{stylized.path} has {stylized.frames} frames but {content.path} has {content.frames}; "
+                         "evaluate a stylized video against the content it was made from")
+    if max_frames is not None and max_frames < 1:
+        raise InputError(f"max_frames must be at least 1; got {max_frames}")
+    return stylized.frames if max_frames is None else min(max_frames, stylized.frames)
+
+
+def _style_pixels(sources: Sequence[StyleSource]) -> tuple[list[np.ndarray], list[float]]:
+    pixels, weights = [], []
+    for source in sources:
+        if isinstance(source, StyleImage):
+            pixels.append(source.pixels)
+            weights.append(source.weight)
+        else:
+            pixels.append(source if isinstance(source, np.ndarray) else load_image(source))
+            weights.append(1.0)
+    return pixels, weights
+
+
+def _describe(flow: FlowEstimator) -> str:
+    details = ", ".join(f"{key}={getattr(flow, key)}" for key in ("preset", "scale") if hasattr(flow, key))
+    return f"{flow.name}({details})" if details else flow.name
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _mean(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if finite.size else float("nan")
+
+
+def _json_number(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _json_list(values: np.ndarray) -> list[float | None]:
+    return [float(v) if math.isfinite(v) else None for v in np.asarray(values, np.float64)]
