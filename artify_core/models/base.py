@@ -58,3 +58,40 @@ class StyleEmbeddingModel(StylizationModel, Protocol):
     ) -> np.ndarray:
         """Stylizes frames with one embedding per frame, float32 (N, D), or one shared (D,)."""
         ...
+
+
+@runtime_checkable
+class FrameSequenceStylizer(Protocol):
+    """Stylizes consecutive batches of one shot sequence, carrying state between them
+    (the previous output warped by flow, a tracked mask …)."""
+
+    def stylize(self, frames: np.ndarray, styles: Sequence[Any] | None = None) -> np.ndarray:
+        """RGB uint8 (N, H, W, 3), the next N frames in order → the same shape and dtype.
+
+        ``styles``: one prepared style per frame (a schedule's mix); None keeps
+        the style the sequence was opened with.
+        """
+        ...
+
+
+@runtime_checkable
+class VideoStylizationModel(StylizationModel, Protocol):
+    """A model whose output for frame t depends on earlier frames of the video.
+
+    The chunk pipeline opens one sequence per chunk (``start_frame`` = the
+    chunk's first decoded frame, ``cuts`` = the content's scene cuts, where the
+    sequence restarts) and feeds it the chunk's batches in order.
+    """
+
+    def open_sequence(self, style: Any, *, strength: float = 1.0, start_frame: int = 0,
+                      cuts: Sequence[int] = ()) -> FrameSequenceStylizer:
+        ...
+
+
+@runtime_checkable
+class StyleMixingModel(StylizationModel, Protocol):
+    """A model whose prepared styles can be mixed (Gram targets, embeddings …)."""
+
+    def mix_styles(self, styles: Sequence[Any], weights: Sequence[float]) -> Any:
+        """The prepared style for a weighted mix; weights are >= 0 and sum to 1."""
+        ...
