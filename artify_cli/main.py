@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from artify_core.errors import ArtifyError, InputError
+from artify_core.pipeline.styles import SCHEDULE_CHOICES
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -22,10 +23,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="show Prefect's logs")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    stylize = commands.add_parser("stylize", help="stylize a video with a painting")
+    stylize = commands.add_parser("stylize", help="stylize a video with a painting, several, or a style video")
     stylize.add_argument("content", help="content video")
-    stylize.add_argument("--style", action="append", required=True, metavar="IMAGE",
-                         help="style image; repeat to mix several")
+    stylize.add_argument("--style", action="append", required=True, metavar="IMAGE|VIDEO",
+                         help="style image (repeat for several) or one style video")
+    stylize.add_argument("--style-weight", action="append", type=float, metavar="W",
+                         help="weight of each --style when mixing (default: equal)")
+    stylize.add_argument("--schedule", choices=SCHEDULE_CHOICES, default="auto",
+                         help="how styles spread over time: a style video's timeline stretched over the "
+                              "content's (proportional, its default), the next style at each content cut "
+                              "(scenes), one style (single); several images are mixed (mix, their default)")
+    stylize.add_argument("--transition", type=float, default=1.0, metavar="SECONDS",
+                         help="length of the blend between two scheduled styles (default 1 s)")
     stylize.add_argument("--model", default="arbitrary", help="stylization model (default: arbitrary)")
     stylize.add_argument("--out", help="output video (default: <content>.stylized.mp4 beside it)")
     stylize.add_argument("--height", type=int, help="resize to this height, aspect kept")
@@ -39,6 +48,33 @@ def build_parser() -> argparse.ArgumentParser:
     stylize.add_argument("--store", help="artifact store directory (default $ARTIFY_STORE or ~/.cache/artify/store)")
     stylize.add_argument("--allow-truncated", action="store_true",
                          help="stylize the decodable part of a video cut mid-stream instead of refusing it")
+    stylize.add_argument("--no-smooth", dest="smooth", action="store_false",
+                         help="turn off temporal smoothing along the optical flow")
+    stylize.add_argument("--smooth-strength", type=float, default=0.5, metavar="A",
+                         help="how much of the previous output is carried along the flow, 0..0.95 (default 0.5)")
+    stylize.add_argument("--evaluate", action="store_true",
+                         help="measure the result (warping error, SSIM, style distance) and write a report")
+    stylize.add_argument("--report", metavar="DIR", help="report directory for --evaluate "
+                         "(default <output name>.report beside the output)")
+
+    keyframes = commands.add_parser("keyframes", help="extract the styles of a style video")
+    keyframes.add_argument("video", help="style video")
+    keyframes.add_argument("--out", required=True, metavar="DIR",
+                           help="directory for keyframes.json, the keyframe PNGs and a contact sheet")
+    keyframes.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+
+    evaluate = commands.add_parser("evaluate", help="measure a stylized video against its content and style")
+    evaluate.add_argument("stylized", help="stylized video")
+    evaluate.add_argument("--content", required=True, help="the content video it was made from")
+    evaluate.add_argument("--style", action="append", default=[], metavar="IMAGE|VIDEO",
+                          help="style image(s) or the style video used (default: none, no style distance)")
+    evaluate.add_argument("--schedule", choices=SCHEDULE_CHOICES, default="auto",
+                          help="the schedule used with a style video or several images")
+    evaluate.add_argument("--transition", type=float, default=1.0, metavar="SECONDS")
+    evaluate.add_argument("--json", metavar="OUT.json", help="write the figures and per-frame values here")
+    evaluate.add_argument("--report", metavar="DIR", help="write a report (plot, contact sheet, markdown) here")
+    evaluate.add_argument("--max-frames", type=int, metavar="N", help="evaluate only the first N frames")
+    evaluate.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
 
     info = commands.add_parser("info", help="print what Artify reads from a video")
     info.add_argument("video")
@@ -49,9 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_prefect(args.verbose)
     try:
-        if args.command == "info":
-            return _info(args)
-        return _stylize(args)
+        commands = {"info": _info, "stylize": _stylize, "keyframes": _keyframes, "evaluate": _evaluate}
+        return commands[args.command](args)
     except InputError as exc:
         print(f"artify: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -79,8 +114,25 @@ def _info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _validate_stylize(args: argparse.Namespace) -> tuple[object, str]:
+def _validate_styles(paths: Sequence[str], weights: Sequence[float] | None = None) -> None:
+    """Reads every style image, probes a style video: bad style input fails before any work starts."""
     from artify_core.images import load_image
+    from artify_core.pipeline.styles import classify_style_sources
+    from artify_core.video import ensure_complete, probe_video
+
+    sources = classify_style_sources(paths)
+    for image in sources.images:
+        load_image(image)
+    if sources.video is not None:
+        info = ensure_complete(probe_video(sources.video))
+        if info.frames < 1:
+            raise InputError(f"{sources.video}: the style video has no frames")
+    if weights is not None and (len(weights) != len(paths) or any(w < 0 for w in weights) or sum(weights) <= 0):
+        raise InputError(f"--style-weight: give one non-negative weight per --style ({len(paths)}), "
+                         f"with a positive sum; got {list(weights)}")
+
+
+def _validate_stylize(args: argparse.Namespace) -> tuple[object, str]:
     from artify_core.models import MODEL_BUILDERS
     from artify_core.video import check_writable, ensure_complete, probe_video
     from flows.stylize_video import default_output_path
@@ -91,13 +143,18 @@ def _validate_stylize(args: argparse.Namespace) -> tuple[object, str]:
         raise InputError(f"--strength {args.strength}: must be between 0 and 1")
     if args.chunk_frames < 1:
         raise InputError(f"--chunk-frames {args.chunk_frames}: must be at least 1")
+    if not 0.0 <= args.smooth_strength <= 0.95:
+        raise InputError(f"--smooth-strength {args.smooth_strength}: must be between 0 and 0.95")
+    if args.transition < 0:
+        raise InputError(f"--transition {args.transition}: must be >= 0 seconds")
     info = ensure_complete(probe_video(args.content), allow_truncated=args.allow_truncated)
-    for style in args.style:
-        load_image(style)
+    _validate_styles(args.style, args.style_weight)
     output = args.out or default_output_path(args.content)
     if Path(output).resolve() == Path(args.content).resolve():
         raise InputError(f"{output}: the output would overwrite the content video")
     check_writable(Path(output))
+    if args.report:
+        _check_report_dir(Path(args.report))
     return info, output
 
 
@@ -114,14 +171,100 @@ def _stylize(args: argparse.Namespace) -> int:
             result = stylize_video(
                 content=args.content, style=args.style, output=output, model=args.model,
                 height=args.height, strength=args.strength, device=args.device,
-                chunk_frames=args.chunk_frames, crf=args.crf, preset=args.preset,
+                chunk_frames=args.chunk_frames, style_weights=args.style_weight, schedule=args.schedule,
+                transition_seconds=args.transition, smooth=args.smooth, smooth_strength=args.smooth_strength,
+                evaluate=args.evaluate, report_dir=args.report, crf=args.crf, preset=args.preset,
                 store=args.store, allow_truncated=args.allow_truncated,
             )
         finally:
             remove()
     cached = f", {result.chunks_cached} of {result.chunks} chunks from cache" if result.chunks_cached else ""
     print(f"{result.output}: {result.frames} frames{cached}")
+    if result.metrics is not None:
+        _print_figures(result.metrics)
     return EXIT_OK
+
+
+def _keyframes(args: argparse.Namespace) -> int:
+    from artify_core.keyframes import extract_keyframes, save_keyframes
+    from artify_core.models import load_model
+    from artify_core.video import ensure_complete, probe_video
+
+    ensure_complete(probe_video(args.video))
+    _check_report_dir(Path(args.out))
+    keyframes = extract_keyframes(args.video, load_model("arbitrary", device=args.device).embed_style)
+    written = save_keyframes(keyframes, args.out)
+    for segment in keyframes.segments:
+        print(f"frames {segment.start_frame:>6}-{segment.end_frame:<6} "
+              f"{keyframes.seconds(segment.start_frame):8.2f}-{keyframes.seconds(segment.end_frame):<8.2f} s  "
+              f"style {segment.style}")
+    for style in keyframes.styles:
+        print(f"style {style.id}: keyframe {style.keyframe_frame} -> {Path(args.out) / style.image}")
+    print(f"{written}: {len(keyframes.segments)} segments, {len(keyframes.styles)} styles")
+    return EXIT_OK
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from artify_core.keyframes import detect_video_cuts, extract_keyframes
+    from artify_core.metrics import evaluate_video
+    from artify_core.metrics.style import arbitrary_backbone
+    from artify_core.models.base import StyleImage
+    from artify_core.pipeline.styles import (
+        classify_style_sources,
+        images_style_schedule,
+        keyframes_schedule,
+        style_references,
+    )
+    from artify_core.video import check_writable, probe_video
+
+    content = probe_video(args.content)
+    probe_video(args.stylized)
+    if not args.style:
+        raise InputError("--style: give the style image(s) or style video the video was made with")
+    _validate_styles(args.style)
+    if args.json:
+        check_writable(Path(args.json))
+    if args.report:
+        _check_report_dir(Path(args.report))
+    backbone = arbitrary_backbone(device=args.device)
+    sources = classify_style_sources(args.style)
+    cuts = detect_video_cuts(args.content, content)
+    weights = [1.0] * len(args.style)
+    keyframes = None if sources.video is None else extract_keyframes(sources.video, backbone.embed_fn)
+    references: list[StyleImage] = style_references(sources, weights, keyframes)
+    schedule = (keyframes_schedule(keyframes, args.schedule, content.frames, content.fps, cuts=cuts,
+                                   transition_seconds=args.transition) if keyframes is not None else
+                images_style_schedule(len(references), args.schedule, content.frames, content.fps, cuts=cuts,
+                                      transition_seconds=args.transition))
+    result = evaluate_video(args.stylized, args.content, references, backbone=backbone, cuts=cuts,
+                            schedule=schedule, max_frames=args.max_frames, report_dir=args.report)
+    if args.json:
+        from artify_core.video.writer import temporary_sibling
+
+        target = Path(args.json)
+        staging = temporary_sibling(target, ".json")
+        staging.write_text(result.to_json())
+        os.replace(staging, target)
+    summary = result.to_dict()
+    _print_figures(summary)
+    if result.report is not None:
+        print(f"report: {result.report.markdown}")
+    return EXIT_OK
+
+
+def _check_report_dir(directory: Path) -> None:
+    from artify_core.video import check_writable
+
+    # An existing directory must take the report's files; a new one needs a writable parent.
+    check_writable(directory / "report.md" if directory.is_dir() else directory)
+
+
+def _print_figures(summary: dict) -> None:
+    for name in ("frames", "warping_error", "warping_error_content", "warping_error_ratio", "style_distance",
+                 "style_distance_embedding", "ssim", "seconds_per_frame"):
+        value = summary.get(name)
+        text = "n/a" if value is None else (f"{value:.6g}" if isinstance(value, float) else str(value))
+        print(f"{name:>24}: {text}")
 
 
 def _configure_prefect(verbose: bool) -> None:

@@ -1,9 +1,11 @@
 """Throughput of the spine on one clip, all figures from one run.
 
 Prints decode+encode-only fps, model-only fps, end-to-end fps of the
-``stylize_video`` flow, and end-to-end ÷ the ideal 1/(1/decode_encode + 1/model)
-(the rate if decoding, encoding and the model took turns with no overhead).
-Then reruns the flow to show it is served from cache.
+``stylize_video`` flow without temporal smoothing, and end-to-end ÷ the ideal
+1/(1/decode_encode + 1/model) (the rate if decoding, encoding and the model
+took turns with no overhead). Then reruns the flow to show it is served from
+cache, and runs it once more with smoothing (the default), against the ideal
+with the smoothing stage added.
 
     python bench/bench_stylize.py [CONTENT] [--style IMAGE] [--device cpu]
 """
@@ -37,7 +39,7 @@ def decode_encode_fps(content: str, scratch: Path, preset: str, crf: int) -> flo
     return info.frames / (time.perf_counter() - started)
 
 
-def model_fps(content: str, style: str, device: str) -> float:
+def model_fps(content: str, style: str, device: str) -> tuple[float, "np.ndarray", "np.ndarray"]:
     import numpy as np
 
     from artify_core.images import load_image
@@ -50,8 +52,18 @@ def model_fps(content: str, style: str, device: str) -> float:
     frames = read_frames(content)
     model.stylize(frames[:8], embedding)  # warm-up: allocator, kernels
     started = time.perf_counter()
+    stylized = [model.stylize(frames[start:start + 8], embedding) for start in range(0, len(frames), 8)]
+    return len(frames) / (time.perf_counter() - started), frames, np.concatenate(stylized)
+
+
+def smoothing_fps(content: str, frames: "np.ndarray", stylized: "np.ndarray") -> float:
+    from artify_core.keyframes import detect_video_cuts
+    from artify_core.temporal.smoothing import TemporalSmoother
+
+    started = time.perf_counter()
+    smoother = TemporalSmoother(cuts=detect_video_cuts(content))
     for start in range(0, len(frames), 8):
-        model.stylize(frames[start:start + 8], embedding)
+        smoother.process(frames[start:start + 8], stylized[start:start + 8])
     return len(frames) / (time.perf_counter() - started)
 
 
@@ -75,8 +87,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="artify-bench-") as scratch_dir:
         scratch = Path(scratch_dir)
         de = decode_encode_fps(args.content, scratch, args.preset, args.crf)
-        model = model_fps(args.content, args.style, args.device)
+        model, frames, stylized = model_fps(args.content, args.style, args.device)
+        smooth = smoothing_fps(args.content, frames, stylized)
+        del frames, stylized
         ideal = 1 / (1 / de + 1 / model)
+        ideal_smooth = 1 / (1 / de + 1 / model + 1 / smooth)
 
         started = time.perf_counter()
         flow(name="prefect-warm-up")(lambda: None)()
@@ -84,21 +99,27 @@ def main() -> None:
 
         run = dict(content=args.content, style=[args.style], output=str(scratch / "out.mp4"),
                    device=args.device, chunk_frames=args.chunk_frames, preset=args.preset,
-                   crf=args.crf, store=str(scratch / "store"))
+                   crf=args.crf, store=str(scratch / "store"), smooth=False)
         started = time.perf_counter()
         first = stylize_video(**run)
         first_s = time.perf_counter() - started
         started = time.perf_counter()
         second = stylize_video(**run)
         second_s = time.perf_counter() - started
+        started = time.perf_counter()
+        stylize_video(**{**run, "smooth": True})
+        smooth_s = time.perf_counter() - started
 
-    e2e = info.frames / first_s
+    e2e, e2e_smooth = info.frames / first_s, info.frames / smooth_s
     print(f"decode+encode only : {de:8.1f} fps")
     print(f"model only         : {model:8.1f} fps")
-    print(f"ideal (sequential) : {ideal:8.1f} fps")
-    print(f"end-to-end (flow)  : {e2e:8.1f} fps  ({first_s:.1f} s for {info.frames} frames, "
+    print(f"smoothing only     : {smooth:8.1f} fps")
+    print(f"ideal (sequential) : {ideal:8.1f} fps   with smoothing {ideal_smooth:8.1f} fps")
+    print(f"end-to-end (flow)  : {e2e:8.1f} fps  ({first_s:.1f} s for {info.frames} frames, --no-smooth; "
           f"Prefect start-up {prefect_startup:.1f} s not included)")
     print(f"end-to-end / ideal : {e2e / ideal:8.2f}")
+    print(f"end-to-end smoothed: {e2e_smooth:8.1f} fps  ({smooth_s:.1f} s; / ideal with smoothing "
+          f"{e2e_smooth / ideal_smooth:.2f})")
     print(f"rerun from cache   : {second_s:8.2f} s = {100 * second_s / first_s:.1f}% of the first run; "
           f"{second.chunks_cached} of {second.chunks} chunks cached, "
           f"{second.chunks - second.chunks_cached} stylized again")

@@ -1,23 +1,36 @@
 """The ``stylize_video`` flow: a content video and a style in, a stylized video out.
 
-probe → fingerprint → prepare style → chunks → stylize each chunk (cached on
-content) → assemble with the original audio.
+probe → fingerprint → content cuts → (style video → keyframes) → style plan
+→ stylize each chunk (cached on content, smoothed along the flow, seamless
+across chunks) → assemble with the original audio → (evaluate).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from prefect import flow
 
-from artify_core.hashing import combine, file_digest, params_digest
+from artify_core.hashing import combine, params_digest
 from artify_core.pipeline.chunks import plan_chunks
-from artify_core.pipeline.stylize import EncodeSettings
+from artify_core.pipeline.styles import ScheduleChoice, classify_style_sources, style_references
+from artify_core.pipeline.stylize import PIPELINE_VERSION, EncodeSettings
 from artify_core.storage import default_store_uri
+from artify_core.temporal.smoothing import SmoothingSettings
+from tasks.artifacts import publish_style_artifacts
+from tasks.evaluate import evaluate_output
 from tasks.models import ModelSpec
 from tasks.progress import report_frames
-from tasks.style import model_version, prepare_style
+from tasks.style import (
+    CUTS_VERSION,
+    KEYFRAMES_VERSION,
+    detect_cuts,
+    extract_style_keyframes,
+    model_version,
+    prepare_style_plan,
+)
 from tasks.stylize import missing_chunks, stylize_chunk_task
 from tasks.video import assemble, fingerprint, probe
 
@@ -28,12 +41,19 @@ class StylizeResult:
     frames: int
     chunks: int
     chunks_cached: int
+    metrics: dict[str, Any] | None = None
 
 
 def default_output_path(content: str) -> str:
     """``<content name>.stylized.mp4`` beside the content."""
     path = Path(content)
     return str(path.with_name(f"{path.stem}.stylized.mp4"))
+
+
+def default_report_dir(output: str) -> str:
+    """``<output name>.report/`` beside the output."""
+    path = Path(output)
+    return str(path.with_name(f"{path.stem}.report"))
 
 
 @flow(name="stylize-video", log_prints=True)
@@ -47,6 +67,13 @@ def stylize_video(
     device: str = "auto",
     chunk_frames: int = 50,
     style_weights: list[float] | None = None,
+    schedule: ScheduleChoice = "auto",
+    transition_seconds: float = 1.0,
+    smooth: bool = True,
+    smooth_strength: float = 0.5,
+    evaluate: bool = False,
+    report_dir: str | None = None,
+    model_options: dict[str, Any] | None = None,
     crf: int = 18,
     preset: str = "medium",
     store: str | None = None,
@@ -54,37 +81,56 @@ def stylize_video(
 ) -> StylizeResult:
     output = output or default_output_path(content)
     store_uri = store or default_store_uri()
-    spec = ModelSpec(name=model, device=device)
+    spec = ModelSpec.create(model, device, model_options)
+    sources = classify_style_sources(style)
     weights = style_weights or [1.0] * len(style)
+    smoothing = SmoothingSettings(strength=smooth_strength) if smooth else None
     encode = EncodeSettings(crf=crf, preset=preset)
 
     info = probe(content, allow_truncated)
     content_digest = fingerprint(content)
+    cuts = detect_cuts(content, key=combine(content_digest, CUTS_VERSION))
     version = model_version(spec)
-    style_key = combine(version, params_digest(weights), *(file_digest(p) for p in style))
-    style_value = prepare_style(style, weights, spec, style_key)
+    style_digests = [fingerprint(p) for p in style]
+    keyframes, keyframes_key = None, None
+    if sources.video is not None:
+        embedder = model_version(ModelSpec("arbitrary", device))
+        keyframes_key = combine(style_digests[0], embedder, KEYFRAMES_VERSION)
+        keyframes = extract_style_keyframes(sources.video, device, store_uri, key=keyframes_key)
+    plan_key = combine(version, *style_digests, params_digest(
+        {"weights": weights, "schedule": schedule, "transition": transition_seconds, "frames": info.frames,
+         "fps": str(info.fps), "cuts": cuts, "keyframes": KEYFRAMES_VERSION}))
+    plan = prepare_style_plan(sources, weights, keyframes, spec, schedule, info.frames, info.fps, cuts,
+                              transition_seconds, key=plan_key)
+    publish_style_artifacts(plan, store_uri, keyframes_key)
 
-    params = params_digest({"height": height, "strength": strength, "crf": crf, "preset": preset})
+    params = params_digest({"height": height, "strength": strength, "crf": crf, "preset": preset,
+                            "smoothing": smoothing, "pipeline": PIPELINE_VERSION})
     chunks = plan_chunks(info.frames, chunk_frames)
-    chunk_keys = [combine(content_digest, style_key, params, f"{c.start}-{c.end}") for c in chunks]
+    chunk_keys = [combine(content_digest, plan_key, params, f"{c.start}-{c.end}") for c in chunks]
     missing = missing_chunks(store_uri, chunk_keys)
     cached = 0
     segments = []
     for chunk, chunk_key in zip(chunks, chunk_keys):
         task = stylize_chunk_task.with_options(refresh_cache=chunk_key in missing)
-        state = task(info, chunk, style_value, spec, height, strength, encode, store_uri, chunk_key,
+        state = task(info, chunk, plan, spec, height, strength, smoothing, cuts, encode, store_uri, chunk_key,
                      return_state=True)
         if state.name == "Cached":
             cached += 1
             report_frames(chunk.frames)
         segments.append(state.result())
     published = assemble(store_uri, segments, info, output)
-    return StylizeResult(published, info.frames, len(chunks), cached)
+
+    metrics = None
+    if evaluate:
+        metrics = evaluate_output(published, content, style_references(sources, weights, keyframes), plan, cuts,
+                                  report_dir or default_report_dir(published))
+    return StylizeResult(published, info.frames, len(chunks), cached, metrics)
 
 
 if __name__ == "__main__":
     import sys
 
     media = Path(__file__).resolve().parents[1] / "examples"
-    print(stylize_video(sys.argv[1] if len(sys.argv) > 1 else str(media / "clip.mp4"),
-                        [sys.argv[2] if len(sys.argv) > 2 else str(media / "style.jpg")]))
+    print(stylize_video(sys.argv[1] if len(sys.argv) > 1 else str(media / "bikes_3s.mp4"),
+                        [sys.argv[2] if len(sys.argv) > 2 else str(media / "starrynight.jpg")]))

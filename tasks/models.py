@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from artify_core.models import load_model
 from artify_core.models.base import StylizationModel
@@ -15,8 +16,14 @@ class ModelSpec:
 
     name: str = "arbitrary"
     device: str = "auto"
+    # The builder's keyword arguments (backbone, iterations, mask …) as sorted pairs.
+    options: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def create(cls, name: str, device: str = "auto", options: dict[str, Any] | None = None) -> "ModelSpec":
+        return cls(name, device, tuple(sorted((options or {}).items())))
 
 
 @lru_cache(maxsize=4)
 def get_model(spec: ModelSpec) -> StylizationModel:
-    return load_model(spec.name, device=spec.device)
+    return load_model(spec.name, device=spec.device, **dict(spec.options))

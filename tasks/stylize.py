@@ -10,7 +10,9 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from artify_core.pipeline.chunks import Chunk
+from artify_core.pipeline.styles import StylePlan
 from artify_core.pipeline.stylize import EncodeSettings, stylize_chunk
+from artify_core.temporal.smoothing import SmoothingSettings
 from artify_core.storage import open_store
 from artify_core.video import VideoInfo
 from tasks.models import ModelSpec, get_model
@@ -38,22 +40,29 @@ def missing_chunks(store_uri: str, chunk_keys: list[str]) -> set[str]:
 def stylize_chunk_task(
     info: VideoInfo,
     chunk: Chunk,
-    style: Any,
+    plan: StylePlan,
     spec: ModelSpec,
     height: int | None,
     strength: float,
+    smoothing: SmoothingSettings | None,
+    cuts: list[int],
     encode: EncodeSettings,
     store_uri: str,
     chunk_key: str,
 ) -> str:
-    """Returns the store key of the stylized segment for frames [chunk.start, chunk.end)."""
+    """Returns the store key of the stylized segment for frames [chunk.start, chunk.end).
+
+    ``chunk_key`` hashes everything that shapes the pixels: the content's bytes,
+    the style plan's key, the model version, the parameters and the frame range.
+    """
     store, key = open_store(store_uri), chunk_object_key(chunk_key)
     if store.exists(key):
         report_frames(chunk.frames)
         return key
     with tempfile.TemporaryDirectory(prefix="artify-chunk-") as scratch:
-        result = stylize_chunk(info, chunk, get_model(spec), style, Path(scratch) / "chunk.mp4",
-                               height=height, strength=strength, encode=encode, on_frames=report_frames)
+        result = stylize_chunk(info, chunk, get_model(spec), plan, Path(scratch) / "chunk.mp4",
+                               height=height, strength=strength, smoothing=smoothing, cuts=cuts,
+                               encode=encode, on_frames=report_frames)
         store.put_file(key, result.path)
     get_run_logger().info("chunk %d: %d frames in %.1f s", chunk.index, result.frames, result.seconds)
     return key

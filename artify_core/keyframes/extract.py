@@ -59,6 +59,23 @@ def extract_keyframes(
     return KeyframeSet(str(video_path), info.fps, info.frames, segments, styles)
 
 
+def detect_video_cuts(video_path: str | Path, info: VideoInfo | None = None, *, detect_height: int = 144,
+                      scene_config: SceneConfig = SceneConfig(), batch_frames: int = 32) -> list[int]:
+    """Frames that start a new shot of the video (hard cuts; middles of dissolves), in order.
+
+    For a *content* video: temporal smoothing and sequence models restart
+    there, and ``scenes`` schedules change style there.
+    """
+    info = info or probe_video(video_path)
+    if info.frames == 0:
+        return []
+    detection = detect_scenes(
+        iter_frames(video_path, batch_frames=batch_frames, height=_at_most(detect_height, info), info=info),
+        config=scene_config,
+    )
+    return detection.cut_frames
+
+
 def style_image_name(style_id: int) -> str:
     return f"style_{style_id:03d}.png"
 

@@ -26,13 +26,14 @@ import numpy as np
 
 from artify_core.errors import InputError
 from artify_core.images import load_image
+from artify_core.keyframes.schedule import StyleSchedule
 from artify_core.metrics.ssim import ssim
 from artify_core.metrics.style import (
     StyleBackbone,
     StyleTarget,
     arbitrary_backbone,
     prepare_style_target,
-    style_distances,
+    style_distances_to_each,
 )
 from artify_core.metrics.warping import WarpingErrorMeter
 from artify_core.models.base import StyleImage
@@ -55,6 +56,8 @@ class PerFrameMetrics:
     ssim: np.ndarray
     style_distance: np.ndarray
     style_distance_embedding: np.ndarray | None = None
+    # (N, n_styles) Gram distance to every style of a schedule, when one was given.
+    style_distance_by_style: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,8 @@ class EvaluationResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types; NaN becomes None."""
-        per_frame = {name: _json_list(values) for name, values in vars(self.per_frame).items() if values is not None}
+        per_frame = {name: _json_list(values) if values.ndim == 1 else [_json_list(row) for row in values]
+                     for name, values in vars(self.per_frame).items() if values is not None}
         summary = {name: _json_number(getattr(self, name)) for name in (
             "frames", "warping_error", "warping_error_content", "warping_error_ratio", "style_distance",
             "style_distance_embedding", "ssim", "seconds", "seconds_per_frame")}
@@ -122,6 +126,7 @@ def evaluate_video(
     max_frames: int | None = None,
     report_dir: str | Path | None = None,
     contact_frames: int = 4,
+    schedule: StyleSchedule | None = None,
 ) -> EvaluationResult:
     """Measures a stylized video against its content video and style image(s).
 
@@ -136,6 +141,10 @@ def evaluate_video(
         max_frames: evaluate only the first frames.
         report_dir: where to write the JSON, plot, contact sheet and report; None writes nothing.
         contact_frames: frames sampled (evenly) for the contact sheet.
+        schedule: styles that change over time (a style video's keyframes);
+            ``style_images[i]`` is then style id i, each frame's style distance
+            is to the style the schedule gives it most weight, and the distance
+            to every style is kept per frame (``style_distance_by_style``).
     """
     started = time.perf_counter()
     stylized_info, content_info = probe_video(stylized_path), probe_video(content_path)
@@ -143,10 +152,17 @@ def evaluate_video(
     backbone = backbone or arbitrary_backbone()
     flow = flow or load_flow_estimator("dis", **EVALUATION_FLOW)
     pixels, weights = _style_pixels(style_images)
-    target = prepare_style_target(pixels, backbone, weights=weights)
+    if schedule is None:
+        targets, scheduled = [prepare_style_target(pixels, backbone, weights=weights)], np.zeros(frames, np.int64)
+    else:
+        if len(pixels) != schedule.n_styles or schedule.frames < frames:
+            raise InputError(f"the schedule covers {schedule.frames} frames of {schedule.n_styles} styles; "
+                             f"got {len(pixels)} style images for {frames} frames")
+        targets = [prepare_style_target([image], backbone) for image in pixels]
+        scheduled = np.where(schedule.mix >= 0.5, schedule.style_b, schedule.style_a)[:frames]
     sampler = ContactSampler(frames, contact_frames)
     batches = _paired_batches(stylized_info, content_info, frames, batch_frames)
-    per_frame = _measure(batches, WarpingErrorMeter(flow, cuts=cuts), target, backbone, sampler)
+    per_frame = _measure(batches, WarpingErrorMeter(flow, cuts=cuts), targets, scheduled, backbone, sampler)
     embedding = per_frame.style_distance_embedding
     result = EvaluationResult(
         stylized=str(stylized_path), content=str(content_path), frames=frames,
@@ -203,20 +219,30 @@ def write_report(result: EvaluationResult, directory: Path, samples: Sequence[Co
     return files
 
 
-def _measure(batches: Iterator[tuple[np.ndarray, np.ndarray]], meter: WarpingErrorMeter, target: StyleTarget,
-             backbone: StyleBackbone, sampler: ContactSampler) -> PerFrameMetrics:
-    """Every metric, batch by batch, over (content, stylized) pairs."""
-    ssims, grams, embeds = [], [], []
+def _measure(batches: Iterator[tuple[np.ndarray, np.ndarray]], meter: WarpingErrorMeter,
+             targets: Sequence[StyleTarget], scheduled: np.ndarray, backbone: StyleBackbone,
+             sampler: ContactSampler) -> PerFrameMetrics:
+    """Every metric, batch by batch, over (content, stylized) pairs; frame i's style
+    distance is to ``targets[scheduled[i]]``."""
+    ssims, grams, embeds, by_style = [], [], [], []
+    position = 0
     for content, stylized in batches:
         meter.update(content, stylized)
         ssims.append(ssim(stylized, content))
-        distances = style_distances(stylized, target, backbone)
-        grams.append(distances.gram)
-        embeds.append(distances.embedding)
+        each = style_distances_to_each(stylized, targets, backbone)
+        rows = np.arange(len(stylized))
+        chosen = scheduled[position:position + len(stylized)]
+        gram_table = np.stack([d.gram for d in each], axis=1)
+        by_style.append(gram_table)
+        grams.append(gram_table[rows, chosen])
+        if each[0].embedding is not None:
+            embeds.append(np.stack([d.embedding for d in each], axis=1)[rows, chosen])
         sampler.offer(content, stylized)
+        position += len(stylized)
     warping = meter.result()
-    embedding = None if not embeds or embeds[0] is None else np.concatenate(embeds)
-    return PerFrameMetrics(warping.output, warping.content, _concat(ssims), _concat(grams), embedding)
+    embedding = np.concatenate(embeds) if embeds else None
+    table = np.concatenate(by_style) if len(targets) > 1 else None
+    return PerFrameMetrics(warping.output, warping.content, _concat(ssims), _concat(grams), embedding, table)
 
 
 def _ratio(per_frame: PerFrameMetrics) -> float:

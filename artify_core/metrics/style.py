@@ -132,12 +132,23 @@ def prepare_style_target(
 def style_distances(frames: np.ndarray, target: StyleTarget, backbone: StyleBackbone,
                     *, size: int = GRAM_SIZE) -> StyleDistances:
     """Distances of RGB uint8 (n, H, W, 3) frames to a prepared ``StyleTarget``."""
+    return style_distances_to_each(frames, [target], backbone, size=size)[0]
+
+
+@torch.inference_mode()
+def style_distances_to_each(frames: np.ndarray, targets: Sequence[StyleTarget], backbone: StyleBackbone,
+                            *, size: int = GRAM_SIZE) -> list[StyleDistances]:
+    """Distances of RGB uint8 (n, H, W, 3) frames to each of several targets; features computed once."""
     grams = gram_matrices(backbone.feature_fn(resize_shorter_side(frames, size)))
-    gram = gram_distance(grams, target.grams).double().cpu().numpy()
-    embedding = None
-    if backbone.embed_fn is not None and target.embedding is not None:
-        embedding = embedding_distance(backbone.embed_fn(frames), target.embedding)
-    return StyleDistances(gram, embedding)
+    embeddings = backbone.embed_fn(frames) if backbone.embed_fn is not None else None
+    found = []
+    for target in targets:
+        gram = gram_distance(grams, target.grams).double().cpu().numpy()
+        embedding = None
+        if embeddings is not None and target.embedding is not None:
+            embedding = embedding_distance(embeddings, target.embedding)
+        found.append(StyleDistances(gram, embedding))
+    return found
 
 
 def arbitrary_backbone(*, device: str = "cpu", layers: Sequence[str] = MOBILENET_STYLE_LAYERS) -> StyleBackbone:

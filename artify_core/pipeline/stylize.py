@@ -5,11 +5,24 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable, Sequence
 
-from artify_core.models.base import StylizationModel
+from artify_core.models.base import StylizationModel, VideoStylizationModel
 from artify_core.pipeline.chunks import Chunk
+from artify_core.pipeline.styles import StylePlan, stylize_scheduled
+from artify_core.temporal.smoothing import (
+    DEFAULT_OVERLAP,
+    SmootherState,
+    SmoothingSettings,
+    TemporalSmoother,
+    recommended_overlap,
+    warmup_start,
+)
 from artify_core.video import VideoInfo, VideoWriter, iter_frames, output_size
+
+
+# Part of every chunk's cache key: bump when this module changes the pixels it writes.
+PIPELINE_VERSION = "chunk-2"
 
 
 @dataclass(frozen=True)
@@ -34,11 +47,14 @@ def stylize_chunk(
     info: VideoInfo,
     chunk: Chunk,
     model: StylizationModel,
-    style: Any,
+    plan: StylePlan,
     destination: Path,
     *,
     height: int | None = None,
     strength: float = 1.0,
+    smoothing: SmoothingSettings | None = SmoothingSettings(),
+    cuts: Sequence[int] = (),
+    overlap: int | None = None,
     batch_frames: int = 8,
     encode: EncodeSettings = EncodeSettings(),
     on_frames: Callable[[int], None] | None = None,
@@ -46,16 +62,46 @@ def stylize_chunk(
     """Stylizes frames ``[chunk.start, chunk.end)`` of the video into ``destination``.
 
     Memory holds one batch of frames at a time; ffmpeg decodes and encodes in
-    their own processes, overlapping with the model.
+    their own processes, overlapping with the model. With ``smoothing`` (or a
+    model with state across frames) the chunk starts ``overlap`` frames early
+    (``warmup_start``): those frames are stylized and smoothed but not written,
+    so the chunk joins its predecessor without a seam while staying
+    independent of it. ``cuts``: the content's scene cuts, where smoothing and
+    sequence models restart.
     """
     started = time.perf_counter()
     width, out_height = output_size(info, height)
+    begin = chunk_warmup_start(chunk, model, smoothing, cuts, overlap)
+    sequence = (model.open_sequence(plan.constant_style(begin, chunk.end) or plan.styles[0], strength=strength,
+                                    start_frame=begin, cuts=cuts)
+                if isinstance(model, VideoStylizationModel) else None)
+    smoother = (TemporalSmoother(settings=smoothing, cuts=cuts, state=SmootherState(frame=begin))
+                if smoothing is not None and smoothing.strength > 0 else None)
+    position = begin
     with VideoWriter(destination, width=width, height=out_height, fps=info.fps,
                      crf=encode.crf, preset=encode.preset) as writer:
         for batch in iter_frames(info.path, batch_frames=batch_frames, height=height,
-                                 start=chunk.start, end=chunk.end, info=info):
-            writer.write(model.stylize(batch, style, strength=strength))
-            if on_frames is not None:
-                on_frames(len(batch))
+                                 start=begin, end=chunk.end, info=info):
+            stylized = stylize_scheduled(model, batch, plan, position, strength=strength, sequence=sequence)
+            if smoother is not None:
+                stylized = smoother.process(batch, stylized)
+            emitted = stylized[max(0, chunk.start - position):]
+            position += len(batch)
+            if len(emitted):
+                writer.write(emitted)
+                if on_frames is not None:
+                    on_frames(len(emitted))
     return ChunkResult(chunk, destination, writer.frames_written, width, out_height,
                        time.perf_counter() - started)
+
+
+def chunk_warmup_start(chunk: Chunk, model: StylizationModel, smoothing: SmoothingSettings | None,
+                       cuts: Sequence[int], overlap: int | None = None) -> int:
+    """The first frame a chunk decodes: earlier than ``chunk.start`` only when something carries state."""
+    stateful = isinstance(model, VideoStylizationModel)
+    smoothing_on = smoothing is not None and smoothing.strength > 0
+    if not (stateful or smoothing_on):
+        return chunk.start
+    if overlap is None:
+        overlap = recommended_overlap(smoothing.strength) if smoothing_on else DEFAULT_OVERLAP
+    return warmup_start(chunk.start, overlap, cuts)

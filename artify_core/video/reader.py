@@ -60,10 +60,12 @@ def iter_frames(
     try:
         while delivered < count:
             n = min(batch_frames, count - delivered)
-            buffer = process.stdout.read(n * frame_bytes)
-            got = len(buffer) // frame_bytes
+            # A fresh writable array per batch, filled in place: consumers may keep
+            # it or hand it to torch without a copy.
+            batch = np.empty((n, out_height, width, 3), np.uint8)
+            got = _read_into(process.stdout, memoryview(batch).cast("B")) // frame_bytes
             if got:
-                yield np.frombuffer(buffer[: got * frame_bytes], np.uint8).reshape(got, out_height, width, 3)
+                yield batch[:got]
                 delivered += got
             if got < n:
                 break
@@ -100,6 +102,17 @@ def _spawn_decoder(
     command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", *args]
     # A buffered pipe: read(n) then returns n bytes unless the decoder ended.
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1 << 20)
+
+
+def _read_into(stream, view: memoryview) -> int:
+    """Fills ``view`` from a pipe; returns the bytes read, fewer only at end of stream."""
+    filled = 0
+    while filled < len(view):
+        got = stream.readinto(view[filled:])
+        if not got:
+            break
+        filled += got
+    return filled
 
 
 def _drain(stream, sink: list[str]) -> None:

@@ -54,3 +54,42 @@ def test_keeps_audio_and_duration(tmp_path, bunny_clip, starrynight):
     assert result.has_audio and result.frames == source.frames
     assert (result.width, result.height) == (256, 144)
     assert abs(result.duration - source.duration) <= 1 / float(source.fps)
+
+
+@pytest.fixture(scope="module")
+def two_style_video(tmp_path_factory):
+    """Frames 55-95 of paintings4.mp4 at 144 rows: starrynight, a hard cut at 20, then wave."""
+    from tests.conftest import shared_media
+
+    from artify_core.video import VideoWriter
+
+    source = shared_media("style_video/paintings4.mp4")
+    info = probe_video(source)
+    path = tmp_path_factory.mktemp("style") / "two_styles.mp4"
+    frames = read_frames(source, start=55, end=95, height=144)
+    with VideoWriter(path, width=frames.shape[2], height=144, fps=info.fps, preset="ultrafast") as writer:
+        writer.write(frames)
+    return path
+
+
+def test_style_video_schedule_smoothing_and_evaluation(tmp_path, bikes_clip, two_style_video):
+    out = tmp_path / "scheduled.mp4"
+    result = stylize_video(content=str(bikes_clip), style=[str(two_style_video)], output=str(out), device="cpu",
+                           chunk_frames=15, preset="ultrafast", store=str(tmp_path / "store"),
+                           transition_seconds=0.4, evaluate=True, report_dir=str(tmp_path / "report"))
+    assert probe_video(out).frames == 30
+    metrics = result.metrics
+    assert set(metrics) >= {"frames", "warping_error", "warping_error_content", "warping_error_ratio",
+                            "style_distance", "ssim"}
+    report = tmp_path / "report"
+    assert all((report / name).stat().st_size > 0
+               for name in ("metrics.json", "per_frame.png", "contact_sheet.png", "report.md"))
+    import json
+
+    by_style = np.array(json.loads((report / "metrics.json").read_text())["per_frame"]["style_distance_by_style"])
+    assert by_style.shape == (30, 2)
+    # Proportional: the first frames were given style 0, the last style 1, and look like it.
+    assert by_style[:8, 0].mean() < by_style[:8, 1].mean()
+    assert by_style[-8:, 1].mean() < by_style[-8:, 0].mean()
+    keyframe_sets = list((tmp_path / "store" / "keyframes").glob("*/keyframes.json"))
+    assert len(keyframe_sets) == 1 and len(json.loads(keyframe_sets[0].read_text())["styles"]) == 2

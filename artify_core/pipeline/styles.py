@@ -1,0 +1,205 @@
+"""Styles over time: the prepared styles of a run and the schedule that applies them.
+
+A ``StylePlan`` is what every chunk needs to know about style: one prepared
+style per style id (an embedding, Gram targets …, whatever the model's
+``prepare_style`` returns) and a ``StyleSchedule`` saying, per content frame,
+which one or two styles apply and in which mix.
+
+``stylize_scheduled`` turns that into pixels, choosing the mixing method the
+model supports, best first:
+
+1. a style space (``StyleEmbeddingModel`` with embedding styles): per-frame
+   embeddings interpolated between the keyframes' (Ghiasi et al. show
+   interpolation in this space gives a smooth walk between styles);
+2. mixable styles (``StyleMixingModel``, e.g. Gatys' Gram targets): one mixed
+   style per frame;
+3. otherwise each active style stylizes the frames it touches and the outputs
+   are blended with the schedule's weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal, Sequence
+
+import numpy as np
+
+from artify_core.errors import InputError
+from artify_core.images import load_image
+from artify_core.keyframes.keyframe_set import KeyframeSet
+from artify_core.keyframes.schedule import (
+    DEFAULT_TRANSITION_SECONDS,
+    StyleSchedule,
+    images_schedule,
+    proportional_schedule,
+    scenes_schedule,
+    single_schedule,
+)
+from artify_core.models.base import (
+    FrameSequenceStylizer,
+    StyleImage,
+    StyleEmbeddingModel,
+    StyleMixingModel,
+    StylizationModel,
+)
+
+
+@dataclass(frozen=True)
+class StylePlan:
+    """``styles[i]``: the model's prepared style for style id i; ``names[i]``: where it came from."""
+
+    styles: tuple[Any, ...]
+    schedule: StyleSchedule
+    names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.styles) < self.schedule.n_styles:
+            raise ValueError(f"the schedule refers to {self.schedule.n_styles} styles; "
+                             f"the plan prepared {len(self.styles)}")
+
+    def constant_style(self, start: int, end: int) -> Any | None:
+        """The one style used, unmixed, by every frame of ``[start, end)``; None when they differ."""
+        a, b, mix = self.schedule.style_a[start:end], self.schedule.style_b[start:end], self.schedule.mix[start:end]
+        if len(a) == 0:
+            return self.styles[self.schedule.runs[0]]
+        pure = np.where(mix >= 1.0, b, a)
+        mixed = (a != b) & (mix > 0.0) & (mix < 1.0)
+        if mixed.any() or (pure != pure[0]).any():
+            return None
+        return self.styles[int(pure[0])]
+
+
+def stylize_scheduled(
+    model: StylizationModel,
+    frames: np.ndarray,
+    plan: StylePlan,
+    start: int,
+    *,
+    strength: float = 1.0,
+    sequence: FrameSequenceStylizer | None = None,
+) -> np.ndarray:
+    """Stylizes RGB uint8 (n, H, W, 3) frames ``[start, start + n)`` of the content as ``plan`` says.
+
+    ``sequence``: the open sequence of a model with state across frames; it
+    receives every frame, in order.
+    """
+    end = start + len(frames)
+    constant = plan.constant_style(start, end)
+    if constant is not None:
+        return sequence.stylize(frames) if sequence is not None else model.stylize(frames, constant, strength=strength)
+    if sequence is None and isinstance(model, StyleEmbeddingModel) and _all_arrays(plan.styles):
+        embeddings = plan.schedule.embeddings_for(start, end, np.stack(plan.styles))
+        return model.stylize_with_embeddings(frames, embeddings, strength=strength)
+    if isinstance(model, StyleMixingModel):
+        per_frame = _mixed_styles(model, plan, start, end)
+        if sequence is not None:
+            return sequence.stylize(frames, per_frame)
+        return np.concatenate([model.stylize(frames[i:i + 1], style, strength=strength)
+                               for i, style in enumerate(per_frame)])
+    if sequence is not None:
+        raise ValueError(f"model {model.name!r} carries state across frames but cannot mix styles; "
+                         "give it one style or implement mix_styles")
+    return _blend_outputs(model, frames, plan, start, end, strength)
+
+
+def _mixed_styles(model: StyleMixingModel, plan: StylePlan, start: int, end: int) -> list[Any]:
+    schedule = plan.schedule
+    cache: dict[tuple[int, int, float], Any] = {}
+    styles = []
+    for a, b, mix in zip(schedule.style_a[start:end], schedule.style_b[start:end], schedule.mix[start:end]):
+        key = (int(a), int(b), round(float(mix), 4))
+        if key not in cache:
+            cache[key] = (plan.styles[key[0]] if key[2] == 0.0 or key[0] == key[1]
+                          else model.mix_styles([plan.styles[key[0]], plan.styles[key[1]]], [1 - key[2], key[2]]))
+        styles.append(cache[key])
+    return styles
+
+
+def _blend_outputs(model: StylizationModel, frames: np.ndarray, plan: StylePlan, start: int, end: int,
+                   strength: float) -> np.ndarray:
+    weights = plan.schedule.blend_weights_for(start, end)
+    blended = np.zeros(frames.shape, np.float32)
+    for style_id in np.flatnonzero(weights.any(axis=0)):
+        rows = np.flatnonzero(weights[:, style_id] > 0)
+        output = model.stylize(frames[rows], plan.styles[style_id], strength=strength)
+        blended[rows] += weights[rows, style_id, None, None, None] * output
+    return np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+
+
+def _all_arrays(styles: Sequence[Any]) -> bool:
+    return all(isinstance(s, np.ndarray) for s in styles)
+
+
+# --- Where styles come from, and which schedule applies them -------------------------------------
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
+ScheduleChoice = Literal["auto", "mix", "proportional", "scenes", "single"]
+SCHEDULE_CHOICES: tuple[str, ...] = ("auto", "mix", "proportional", "scenes", "single")
+
+
+@dataclass(frozen=True)
+class StyleSources:
+    """The user's ``--style`` arguments sorted out: still images, or one style video."""
+
+    images: tuple[str, ...] = ()
+    video: str | None = None
+
+
+def classify_style_sources(paths: Sequence[str]) -> StyleSources:
+    """Images by suffix, anything else is taken for a video; one video at most, never mixed with images."""
+    if not paths:
+        raise InputError("no style given; pass --style IMAGE (several to mix) or --style VIDEO")
+    videos = [p for p in paths if Path(p).suffix.lower() not in IMAGE_SUFFIXES]
+    if not videos:
+        return StyleSources(images=tuple(paths))
+    if len(paths) > 1:
+        raise InputError(f"{videos[0]}: a style video must be the only --style (got {len(paths)} styles); "
+                         "to combine paintings pass only images")
+    return StyleSources(video=videos[0])
+
+
+def style_references(sources: StyleSources, weights: Sequence[float],
+                     keyframes: KeyframeSet | None = None) -> list[StyleImage]:
+    """The pictures a run's style is measured against: the keyframes of a style
+    video (one per style id), else the style images with their weights."""
+    if keyframes is not None:
+        return [StyleImage(s.pixels, name=s.image) for s in keyframes.styles]
+    return [StyleImage(load_image(p), w, name=p) for p, w in zip(sources.images, weights)]
+
+
+def keyframes_schedule(keyframes: KeyframeSet, choice: ScheduleChoice, frames: int, fps: Fraction, *,
+                       cuts: Sequence[int] = (), transition_seconds: float = DEFAULT_TRANSITION_SECONDS
+                       ) -> StyleSchedule:
+    """How a style video's styles spread over ``frames`` content frames.
+
+    ``auto``/``proportional``: the style video's timeline stretched over the
+    content's; ``scenes``: the style video's styles in order of appearance,
+    the next one at each content cut; ``single``: the style shown longest.
+    """
+    n = len(keyframes.styles)
+    if choice in ("auto", "proportional"):
+        return proportional_schedule(keyframes.segments, frames, fps, transition_seconds=transition_seconds,
+                                     n_styles=n)
+    if choice == "scenes":
+        return scenes_schedule(keyframes.style_order(), cuts, frames, fps, n_styles=n)
+    if choice == "single":
+        shown = [sum(end - start for start, end in keyframes.ranges(s.id)) for s in keyframes.styles]
+        return single_schedule(int(np.argmax(shown)), frames, fps, n_styles=n)
+    raise InputError(f"--schedule {choice}: a style video is scheduled by auto, proportional, scenes or single")
+
+
+def images_style_schedule(n_images: int, choice: ScheduleChoice, frames: int, fps: Fraction, *,
+                          cuts: Sequence[int] = (), transition_seconds: float = DEFAULT_TRANSITION_SECONDS
+                          ) -> StyleSchedule | None:
+    """How several style images spread over the content; None for ``auto``/``mix`` (one mixed style)."""
+    if choice in ("auto", "mix") or n_images == 1:
+        return None
+    if choice == "proportional":
+        return images_schedule(n_images, frames, fps, transition_seconds=transition_seconds)
+    if choice == "scenes":
+        return scenes_schedule(list(range(n_images)), cuts, frames, fps, n_styles=n_images)
+    if choice == "single":
+        return single_schedule(0, frames, fps, n_styles=n_images)
+    raise InputError(f"--schedule {choice}: choose from {', '.join(SCHEDULE_CHOICES)}")
