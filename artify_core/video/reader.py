@@ -98,7 +98,10 @@ def _spawn_decoder(
     stream = ffmpeg.input(str(path), **input_args)["v:0"]
     if resize is not None:
         stream = stream.filter("scale", width, height, flags="bicubic")
-    args = stream.output("pipe:", format="rawvideo", pix_fmt="rgb24", vframes=count).get_args()
+    # passthrough: frames leave as decoded. Under the default constant-rate mode a
+    # filter graph after a seek re-times the first frame and duplicates it.
+    args = stream.output("pipe:", format="rawvideo", pix_fmt="rgb24", vframes=count,
+                         fps_mode="passthrough").get_args()
     command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", *args]
     # A buffered pipe: read(n) then returns n bytes unless the decoder ended.
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1 << 20)

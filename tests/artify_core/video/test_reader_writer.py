@@ -32,6 +32,14 @@ def test_seek_frame_exact_on_real_video(bikes):
     np.testing.assert_array_equal(read_frames(bikes, start=97, end=120), everything[97:120])
 
 
+@pytest.mark.parametrize("start", [13, 28, 97])
+def test_seek_with_resize_is_frame_exact(bikes, start):
+    # A filter graph after a seek used to duplicate the first frame (constant-rate output mode).
+    everything = read_frames(bikes, end=start + 6, height=136)
+    np.testing.assert_array_equal(read_frames(bikes, start=start, end=start + 6, height=136),
+                                  everything[start:])
+
+
 def test_resize_keeps_aspect_even_width(bunny):
     frames = read_frames(bunny, height=144, end=2)
     assert frames.shape == (2, 144, 256, 3)
