@@ -1,27 +1,46 @@
-"""Artifact stores, chosen by URI: a local directory now, ``s3://`` later."""
+"""Artifact stores, chosen by URI: a local directory or ``s3://bucket/prefix``."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from artify_core.storage.base import ArtifactStore, validate_key
+from artify_core.storage.base import (
+    ArtifactStore,
+    ObjectInfo,
+    StorageError,
+    StorageUnavailableError,
+    validate_key,
+)
 from artify_core.storage.local import LocalStore
+from artify_core.storage.s3 import S3Store
 
 
 def default_store_uri() -> str:
     """``ARTIFY_STORE`` when set, else ``~/.cache/artify/store``."""
-    import os
-
     return os.environ.get("ARTIFY_STORE") or str(Path.home() / ".cache" / "artify" / "store")
 
 
 def open_store(uri: str | None = None) -> ArtifactStore:
+    """``s3://bucket/prefix`` → :class:`S3Store`; anything else is a directory.
+    Other URL schemes (``gs://``, ``http://``) are refused rather than taken for
+    a directory named ``gs:``."""
     uri = uri or default_store_uri()
     if uri.startswith("s3://"):
-        from artify_core.errors import InputError
-
-        raise InputError(f"{uri}: object storage is not supported in this version; use a directory")
+        return S3Store(uri)
+    if "://" in uri:
+        raise StorageError(f"{uri}: unsupported store; use a directory or s3://BUCKET/PREFIX")
     return LocalStore(uri)
 
 
-__all__ = ["ArtifactStore", "LocalStore", "default_store_uri", "open_store", "validate_key"]
+__all__ = [
+    "ArtifactStore",
+    "LocalStore",
+    "ObjectInfo",
+    "S3Store",
+    "StorageError",
+    "StorageUnavailableError",
+    "default_store_uri",
+    "open_store",
+    "validate_key",
+]

@@ -6,9 +6,9 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
-from artify_core.storage.base import validate_key
+from artify_core.storage.base import ObjectInfo, validate_key
 
 
 class LocalStore:
@@ -19,22 +19,31 @@ class LocalStore:
         self.root.mkdir(parents=True, exist_ok=True)
         self.uri = str(self.root)
 
+    def __repr__(self) -> str:
+        return f"LocalStore({self.uri!r})"
+
     def _path(self, key: str) -> Path:
         return self.root / validate_key(key)
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def stat(self, key: str) -> ObjectInfo:
+        # Size and mtime in nanoseconds: no read of the bytes, and every publish
+        # (a new file renamed into place) changes it.
+        status = self._path(key).stat()
+        return ObjectInfo(status.st_size, f"{status.st_size:x}-{status.st_mtime_ns:x}")
+
     def put_file(self, key: str, source: Path) -> str:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        temp = self._temp_beside(target)
-        shutil.copyfile(source, temp)
-        os.replace(temp, target)
+        replace_atomically(target, lambda temp: shutil.copyfile(source, temp))
         return key
 
     def fetch(self, key: str, destination: Path) -> Path:
-        shutil.copyfile(self._path(key), destination)
+        source = self._path(key)
+        destination = Path(destination)
+        replace_atomically(destination, lambda temp: shutil.copyfile(source, temp))
         return destination
 
     def local_path(self, key: str) -> Path | None:
@@ -43,9 +52,7 @@ class LocalStore:
     def put_bytes(self, key: str, data: bytes) -> str:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        temp = self._temp_beside(target)
-        temp.write_bytes(data)
-        os.replace(temp, target)
+        replace_atomically(target, lambda temp: temp.write_bytes(data))
         return key
 
     def get_bytes(self, key: str) -> bytes:
@@ -60,8 +67,22 @@ class LocalStore:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
-    @staticmethod
-    def _temp_beside(target: Path) -> Path:
-        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        os.close(handle)
-        return Path(name)
+
+def temp_beside(target: Path) -> Path:
+    """An empty ``.<name>.XXXX.part`` file in ``target``'s directory, so that the
+    final ``os.replace`` stays on one file system (rename is atomic only there)."""
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(handle)
+    return Path(name)
+
+
+def replace_atomically(target: Path, write: Callable[[Path], object]) -> None:
+    """Runs ``write(temp)`` then renames temp over ``target``; a failure leaves
+    ``target`` as it was and no temp file behind."""
+    temp = temp_beside(target)
+    try:
+        write(temp)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
