@@ -14,6 +14,7 @@ from typing import Sequence
 
 from artify_core.errors import ArtifyError, InputError
 from artify_core.pipeline.styles import SCHEDULE_CHOICES
+from artify_core.storage.uri import is_remote
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -122,8 +123,9 @@ def _validate_styles(paths: Sequence[str], weights: Sequence[float] | None = Non
 
     sources = classify_style_sources(paths)
     for image in sources.images:
-        load_image(image)
-    if sources.video is not None:
+        if not is_remote(image):
+            load_image(image)
+    if sources.video is not None and not is_remote(sources.video):
         info = ensure_complete(probe_video(sources.video))
         if info.frames < 1:
             raise InputError(f"{sources.video}: the style video has no frames")
@@ -147,12 +149,15 @@ def _validate_stylize(args: argparse.Namespace) -> tuple[object, str]:
         raise InputError(f"--smooth-strength {args.smooth_strength}: must be between 0 and 0.95")
     if args.transition < 0:
         raise InputError(f"--transition {args.transition}: must be >= 0 seconds")
-    info = ensure_complete(probe_video(args.content), allow_truncated=args.allow_truncated)
+    # Objects in object storage are checked by the flow once downloaded; local files here, before any work.
+    info = None if is_remote(args.content) else ensure_complete(probe_video(args.content),
+                                                                 allow_truncated=args.allow_truncated)
     _validate_styles(args.style, args.style_weight)
     output = args.out or default_output_path(args.content)
-    if Path(output).resolve() == Path(args.content).resolve():
+    if output == args.content or (not is_remote(output) and Path(output).resolve() == Path(args.content).resolve()):
         raise InputError(f"{output}: the output would overwrite the content video")
-    check_writable(Path(output))
+    if not is_remote(output):
+        check_writable(Path(output))
     if args.report:
         _check_report_dir(Path(args.report))
     return info, output
@@ -165,7 +170,7 @@ def _stylize(args: argparse.Namespace) -> int:
     from flows.stylize_video import stylize_video
     from tasks.progress import add_listener
 
-    with tqdm(total=info.frames, unit="frame", desc="stylizing", disable=None) as bar:
+    with tqdm(total=info.frames if info else None, unit="frame", desc="stylizing", disable=None) as bar:
         remove = add_listener(bar.update)
         try:
             result = stylize_video(

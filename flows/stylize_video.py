@@ -15,9 +15,10 @@ from prefect import flow
 
 from artify_core.hashing import combine, params_digest
 from artify_core.pipeline.chunks import plan_chunks
-from artify_core.pipeline.styles import ScheduleChoice, classify_style_sources, style_references
+from artify_core.pipeline.styles import ScheduleChoice, classify_style_sources, localized, style_references
 from artify_core.pipeline.stylize import PIPELINE_VERSION, EncodeSettings
 from artify_core.storage import default_store_uri
+from artify_core.storage.uri import is_remote
 from artify_core.temporal.smoothing import SmoothingSettings
 from tasks.artifacts import publish_style_artifacts
 from tasks.evaluate import evaluate_output
@@ -32,7 +33,8 @@ from tasks.style import (
     prepare_style_plan,
 )
 from tasks.stylize import missing_chunks, stylize_chunk_task
-from tasks.video import assemble, fingerprint, probe
+from tasks.results import result_storage, stored
+from tasks.video import assemble, fetch_input, fingerprint, local_output_for, probe, publish_output, scratch_dir
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,16 @@ class StylizeResult:
 
 
 def default_output_path(content: str) -> str:
-    """``<content name>.stylized.mp4`` beside the content."""
-    path = Path(content)
-    return str(path.with_name(f"{path.stem}.stylized.mp4"))
+    """``<content name>.stylized.mp4`` beside the content (a local path or an ``s3://`` URI)."""
+    folder, _, name = content.rpartition("/")
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return f"{folder}/{stem}.stylized.mp4" if folder or content.startswith("/") else f"{stem}.stylized.mp4"
 
 
 def default_report_dir(output: str) -> str:
-    """``<output name>.report/`` beside the output."""
+    """``<output name>.report/`` beside a local output; in the scratch directory for a remote one."""
+    if is_remote(output):
+        return str(scratch_dir() / "reports" / Path(default_output_path(output)).stem)
     path = Path(output)
     return str(path.with_name(f"{path.stem}.report"))
 
@@ -81,27 +86,30 @@ def stylize_video(
 ) -> StylizeResult:
     output = output or default_output_path(content)
     store_uri = store or default_store_uri()
+    results = result_storage(store_uri)
     spec = ModelSpec.create(model, device, model_options)
     sources = classify_style_sources(style)
     weights = style_weights or [1.0] * len(style)
     smoothing = SmoothingSettings(strength=smooth_strength) if smooth else None
     encode = EncodeSettings(crf=crf, preset=preset)
 
-    info = probe(content, allow_truncated)
+    local_content = fetch_input(content)
+    info = probe(local_content, allow_truncated)
     content_digest = fingerprint(content)
-    cuts = detect_cuts(content, key=combine(content_digest, CUTS_VERSION))
+    cuts = stored(detect_cuts, results)(local_content, key=combine(content_digest, CUTS_VERSION))
     version = model_version(spec)
     style_digests = [fingerprint(p) for p in style]
+    sources = localized(sources, [fetch_input(p) for p in style])
     keyframes, keyframes_key = None, None
     if sources.video is not None:
         embedder = model_version(ModelSpec("arbitrary", device))
         keyframes_key = combine(style_digests[0], embedder, KEYFRAMES_VERSION)
-        keyframes = extract_style_keyframes(sources.video, device, store_uri, key=keyframes_key)
+        keyframes = stored(extract_style_keyframes, results)(sources.video, device, store_uri, key=keyframes_key)
     plan_key = combine(version, *style_digests, params_digest(
         {"weights": weights, "schedule": schedule, "transition": transition_seconds, "frames": info.frames,
          "fps": str(info.fps), "cuts": cuts, "keyframes": KEYFRAMES_VERSION}))
-    plan = prepare_style_plan(sources, weights, keyframes, spec, schedule, info.frames, info.fps, cuts,
-                              transition_seconds, key=plan_key)
+    plan = stored(prepare_style_plan, results)(sources, weights, keyframes, spec, schedule, info.frames,
+                                                 info.fps, cuts, transition_seconds, key=plan_key)
     publish_style_artifacts(plan, store_uri, keyframes_key)
 
     params = params_digest({"height": height, "strength": strength, "crf": crf, "preset": preset,
@@ -112,19 +120,20 @@ def stylize_video(
     cached = 0
     segments = []
     for chunk, chunk_key in zip(chunks, chunk_keys):
-        task = stylize_chunk_task.with_options(refresh_cache=chunk_key in missing)
+        task = stored(stylize_chunk_task, results, refresh_cache=chunk_key in missing)
         state = task(info, chunk, plan, spec, height, strength, smoothing, cuts, encode, store_uri, chunk_key,
                      return_state=True)
         if state.name == "Cached":
             cached += 1
             report_frames(chunk.frames)
         segments.append(state.result())
-    published = assemble(store_uri, segments, info, output)
+    assembled = assemble(store_uri, segments, info, local_output_for(output))
 
     metrics = None
     if evaluate:
-        metrics = evaluate_output(published, content, style_references(sources, weights, keyframes), plan, cuts,
-                                  report_dir or default_report_dir(published))
+        metrics = evaluate_output(assembled, local_content, style_references(sources, weights, keyframes), plan,
+                                  cuts, report_dir or default_report_dir(output))
+    published = publish_output(assembled, output)
     return StylizeResult(published, info.frames, len(chunks), cached, metrics)
 
 

@@ -160,6 +160,13 @@ def classify_style_sources(paths: Sequence[str]) -> StyleSources:
     return StyleSources(video=videos[0])
 
 
+def localized(sources: StyleSources, local_paths: Sequence[str]) -> StyleSources:
+    """The same sources with each path replaced by its local copy (``local_paths`` in ``--style`` order)."""
+    if sources.video is not None:
+        return StyleSources(video=local_paths[0])
+    return StyleSources(images=tuple(local_paths))
+
+
 def style_references(sources: StyleSources, weights: Sequence[float],
                      keyframes: KeyframeSet | None = None) -> list[StyleImage]:
     """The pictures a run's style is measured against: the keyframes of a style
