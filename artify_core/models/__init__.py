@@ -18,8 +18,15 @@ def _arbitrary(**kwargs: Any) -> StylizationModel:
     return arbitrary(**kwargs)
 
 
+def _segmented(**kwargs: Any) -> StylizationModel:
+    from artify_core.models.segmented.model import segmented
+
+    return segmented(**kwargs)
+
+
 MODEL_BUILDERS: dict[str, Callable[..., StylizationModel]] = {
     "arbitrary": _arbitrary,
+    "segmented": _segmented,
 }
 
 

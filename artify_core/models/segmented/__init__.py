@@ -1,0 +1,1 @@
+"""Foreground and background stylized independently and composited (see ``model``)."""
