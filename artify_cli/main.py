@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from artify_cli.batch import add_batch_parser, run_batch
 from artify_core.errors import ArtifyError, InputError
-from artify_core.pipeline.styles import SCHEDULE_CHOICES
+from artify_core.pipeline.styles import NO_STYLE, SCHEDULE_CHOICES
 from artify_core.storage.uri import is_remote
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -26,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     stylize = commands.add_parser("stylize", help="stylize a video with a painting, several, or a style video")
     stylize.add_argument("content", help="content video")
-    stylize.add_argument("--style", action="append", required=True, metavar="IMAGE|VIDEO",
+    stylize.add_argument("--style", action="append", default=[], metavar="IMAGE|VIDEO",
                          help="style image (repeat for several) or one style video")
     stylize.add_argument("--style-weight", action="append", type=float, metavar="W",
                          help="weight of each --style when mixing (default: equal)")
@@ -49,6 +50,20 @@ def build_parser() -> argparse.ArgumentParser:
     stylize.add_argument("--store", help="artifact store directory (default $ARTIFY_STORE or ~/.cache/artify/store)")
     stylize.add_argument("--allow-truncated", action="store_true",
                          help="stylize the decodable part of a video cut mid-stream instead of refusing it")
+    gatys = stylize.add_argument_group("gatys model")
+    gatys.add_argument("--backbone", choices=["vgg19", "mobilenet"],
+                       help="feature network (default vgg19; mobilenet works offline from installed weights)")
+    gatys.add_argument("--iterations", type=int, metavar="N", help="optimisation steps per frame")
+    layered = stylize.add_argument_group("segmented model")
+    layered.add_argument("--fg-style", action="append", metavar="IMAGE|VIDEO|none",
+                         help="style of the foreground (subject); 'none' keeps its pixels (default: --style)")
+    layered.add_argument("--bg-style", action="append", metavar="IMAGE|VIDEO|none",
+                         help="style of the background; 'none' keeps its pixels (default: --style)")
+    layered.add_argument("--mask", metavar="motion|deeplab|file:PATH",
+                         help="where the foreground masks come from (default motion: moving subject, static camera)")
+    layered.add_argument("--composite", choices=["hard", "feather", "blur", "resize"],
+                         help="how the two layers are merged (default feather)")
+    layered.add_argument("--feather-radius", type=int, metavar="PX", help="edge cross-fade in pixels (default 8)")
     stylize.add_argument("--no-smooth", dest="smooth", action="store_false",
                          help="turn off temporal smoothing along the optical flow")
     stylize.add_argument("--smooth-strength", type=float, default=0.5, metavar="A",
@@ -79,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = commands.add_parser("info", help="print what Artify reads from a video")
     info.add_argument("video")
+    add_batch_parser(commands)
     return parser
 
 
@@ -86,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_prefect(args.verbose)
     try:
-        commands = {"info": _info, "stylize": _stylize, "keyframes": _keyframes, "evaluate": _evaluate}
+        commands = {"info": _info, "stylize": _stylize, "keyframes": _keyframes, "evaluate": _evaluate,
+                    "batch": run_batch}
         return commands[args.command](args)
     except InputError as exc:
         print(f"artify: error: {exc}", file=sys.stderr)
@@ -152,7 +169,19 @@ def _validate_stylize(args: argparse.Namespace) -> tuple[object, str]:
     # Objects in object storage are checked by the flow once downloaded; local files here, before any work.
     info = None if is_remote(args.content) else ensure_complete(probe_video(args.content),
                                                                  allow_truncated=args.allow_truncated)
-    _validate_styles(args.style, args.style_weight)
+    layered = args.fg_style is not None or args.bg_style is not None
+    if layered and args.model != "segmented":
+        raise InputError(f"--fg-style/--bg-style: only the segmented model has layers (--model {args.model})")
+    if not args.style and not (args.fg_style and args.bg_style):
+        raise InputError("--style: give a style (or, with --model segmented, both --fg-style and --bg-style)")
+    if args.style:
+        _validate_styles(args.style, args.style_weight)
+    for layer in (args.fg_style, args.bg_style):
+        if layer and layer != [NO_STYLE]:
+            _validate_styles(layer)
+    if args.iterations is not None and args.iterations < 1:
+        raise InputError(f"--iterations {args.iterations}: must be at least 1")
+    _model_options(args)
     output = args.out or default_output_path(args.content)
     if output == args.content or (not is_remote(output) and Path(output).resolve() == Path(args.content).resolve()):
         raise InputError(f"{output}: the output would overwrite the content video")
@@ -179,6 +208,7 @@ def _stylize(args: argparse.Namespace) -> int:
                 chunk_frames=args.chunk_frames, style_weights=args.style_weight, schedule=args.schedule,
                 transition_seconds=args.transition, smooth=args.smooth, smooth_strength=args.smooth_strength,
                 evaluate=args.evaluate, report_dir=args.report, crf=args.crf, preset=args.preset,
+                fg_style=args.fg_style, bg_style=args.bg_style, model_options=_model_options(args),
                 store=args.store, allow_truncated=args.allow_truncated,
             )
         finally:
@@ -188,6 +218,18 @@ def _stylize(args: argparse.Namespace) -> int:
     if result.metrics is not None:
         _print_figures(result.metrics)
     return EXIT_OK
+
+
+def _model_options(args: argparse.Namespace) -> dict:
+    """Builder keyword arguments for the chosen model, only those the user set."""
+    flags = {"gatys": {"backbone": args.backbone, "iterations": args.iterations},
+             "segmented": {"mask": args.mask, "composite": args.composite, "feather_radius": args.feather_radius}}
+    chosen = flags.get(args.model, {})
+    for model, options in flags.items():
+        stray = [name for name, value in options.items() if value is not None and model != args.model]
+        if stray:
+            raise InputError(f"--{stray[0].replace('_', '-')} belongs to --model {model}, not {args.model}")
+    return {name: value for name, value in chosen.items() if value is not None}
 
 
 def _keyframes(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from prefect import flow
 
 from artify_core.hashing import combine, params_digest
 from artify_core.pipeline.chunks import plan_chunks
-from artify_core.pipeline.styles import ScheduleChoice, classify_style_sources, localized, style_references
+from artify_core.pipeline.styles import NO_STYLE, ScheduleChoice, StyleInput, classify_style_sources, localized
 from artify_core.pipeline.stylize import PIPELINE_VERSION, EncodeSettings
 from artify_core.storage import default_store_uri
 from artify_core.storage.uri import is_remote
@@ -33,7 +33,7 @@ from tasks.style import (
     prepare_style_plan,
 )
 from tasks.stylize import missing_chunks, stylize_chunk_task
-from tasks.results import result_storage, stored
+from tasks.results import ArtifactStoreResults, result_storage, stored
 from tasks.video import assemble, fetch_input, fingerprint, local_output_for, probe, publish_output, scratch_dir
 
 
@@ -61,6 +61,19 @@ def default_report_dir(output: str) -> str:
     return str(path.with_name(f"{path.stem}.report"))
 
 
+def style_input(paths: list[str], weights: list[float], device: str, store_uri: str,
+                results: ArtifactStoreResults) -> tuple[StyleInput, list[str], str | None]:
+    """One layer's style: local copies, identities for cache keys, keyframes of a style video."""
+    sources = classify_style_sources(paths)
+    identities = [fingerprint(p) for p in paths]
+    local = localized(sources, [fetch_input(p) for p in paths])
+    keyframes, keyframes_key = None, None
+    if local.video is not None:
+        keyframes_key = combine(identities[0], model_version(ModelSpec("arbitrary", device)), KEYFRAMES_VERSION)
+        keyframes = stored(extract_style_keyframes, results)(local.video, device, store_uri, key=keyframes_key)
+    return StyleInput(local, tuple(weights), keyframes), identities, keyframes_key
+
+
 @flow(name="stylize-video", log_prints=True)
 def stylize_video(
     content: str,
@@ -72,6 +85,8 @@ def stylize_video(
     device: str = "auto",
     chunk_frames: int = 50,
     style_weights: list[float] | None = None,
+    fg_style: list[str] | None = None,
+    bg_style: list[str] | None = None,
     schedule: ScheduleChoice = "auto",
     transition_seconds: float = 1.0,
     smooth: bool = True,
@@ -88,7 +103,6 @@ def stylize_video(
     store_uri = store or default_store_uri()
     results = result_storage(store_uri)
     spec = ModelSpec.create(model, device, model_options)
-    sources = classify_style_sources(style)
     weights = style_weights or [1.0] * len(style)
     smoothing = SmoothingSettings(strength=smooth_strength) if smooth else None
     encode = EncodeSettings(crf=crf, preset=preset)
@@ -98,22 +112,28 @@ def stylize_video(
     content_digest = fingerprint(content)
     cuts = stored(detect_cuts, results)(local_content, key=combine(content_digest, CUTS_VERSION))
     version = model_version(spec)
-    style_digests = [fingerprint(p) for p in style]
-    sources = localized(sources, [fetch_input(p) for p in style])
-    keyframes, keyframes_key = None, None
-    if sources.video is not None:
-        embedder = model_version(ModelSpec("arbitrary", device))
-        keyframes_key = combine(style_digests[0], embedder, KEYFRAMES_VERSION)
-        keyframes = stored(extract_style_keyframes, results)(sources.video, device, store_uri, key=keyframes_key)
-    plan_key = combine(version, *style_digests, params_digest(
-        {"weights": weights, "schedule": schedule, "transition": transition_seconds, "frames": info.frames,
-         "fps": str(info.fps), "cuts": cuts, "keyframes": KEYFRAMES_VERSION}))
-    plan = stored(prepare_style_plan, results)(sources, weights, keyframes, spec, schedule, info.frames,
-                                                 info.fps, cuts, transition_seconds, key=plan_key)
+    layer_paths = ({"style": style} if fg_style is None and bg_style is None
+                   else {"fg": fg_style or style, "bg": bg_style or style})
+    layers, identities, keyframes_key = {}, [], None
+    for name, paths in layer_paths.items():
+        if paths == [NO_STYLE]:
+            layers[name] = None
+            continue
+        layer_weights = weights if name == "style" else [1.0] * len(paths)
+        layers[name], layer_identities, layer_keyframes_key = style_input(paths, layer_weights, device, store_uri,
+                                                                          results)
+        identities += layer_identities
+        keyframes_key = keyframes_key or layer_keyframes_key
+    plan_key = combine(version, *identities, params_digest(
+        {"layers": {k: v if v == [NO_STYLE] else len(v) for k, v in layer_paths.items()}, "weights": weights,
+         "schedule": schedule, "transition": transition_seconds, "frames": info.frames, "fps": str(info.fps),
+         "cuts": cuts, "keyframes": KEYFRAMES_VERSION}))
+    plan = stored(prepare_style_plan, results)(layers, spec, schedule, info.frames, info.fps, cuts,
+                                               transition_seconds, key=plan_key)
     publish_style_artifacts(plan, store_uri, keyframes_key)
 
     params = params_digest({"height": height, "strength": strength, "crf": crf, "preset": preset,
-                            "smoothing": smoothing, "pipeline": PIPELINE_VERSION})
+                            "smoothing": smoothing, "model_options": spec.options, "pipeline": PIPELINE_VERSION})
     chunks = plan_chunks(info.frames, chunk_frames)
     chunk_keys = [combine(content_digest, plan_key, params, f"{c.start}-{c.end}") for c in chunks]
     missing = missing_chunks(store_uri, chunk_keys)
@@ -131,8 +151,9 @@ def stylize_video(
 
     metrics = None
     if evaluate:
-        metrics = evaluate_output(assembled, local_content, style_references(sources, weights, keyframes), plan,
-                                  cuts, report_dir or default_report_dir(output))
+        reference = next(layer for layer in (layers.get("style"), layers.get("fg"), layers.get("bg")) if layer)
+        metrics = evaluate_output(assembled, local_content, reference.references, plan, cuts,
+                                  report_dir or default_report_dir(output))
     published = publish_output(assembled, output)
     return StylizeResult(published, info.frames, len(chunks), cached, metrics)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from prefect import Task
+from prefect.cache_policies import CacheKeyFnPolicy
 # The dispatcher Prefect's own storage blocks use: one method, sync or async by caller.
 from prefect._internal.compatibility.async_dispatch import async_dispatch
 from prefect.filesystems import WritableFileSystem
@@ -49,6 +50,14 @@ class ArtifactStoreResults(WritableFileSystem):
 
     def _key(self, path: str) -> str:
         return f"{self.prefix}/{path.strip('/')}"
+
+
+def keyed_policy(prefix: str, parameter: str = "key") -> CacheKeyFnPolicy:
+    """Cache on ``<prefix>-<the task's parameter>``: a key the flow built from content identities
+    and parameters, never from paths or frame arrays."""
+    def cache_key(context: Any, parameters: dict[str, Any]) -> str:
+        return f"{prefix}-{parameters[parameter]}"
+    return CacheKeyFnPolicy(cache_key_fn=cache_key)
 
 
 def lock_directory() -> Path:

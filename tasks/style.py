@@ -5,42 +5,28 @@ from __future__ import annotations
 import tempfile
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 from prefect import task
 
 from artify_core.keyframes import KeyframeSet, detect_video_cuts, extract_keyframes, save_keyframes
-from artify_core.keyframes.schedule import single_schedule
-from artify_core.models.base import StyleImage
-from artify_core.pipeline.styles import (
-    ScheduleChoice,
-    StylePlan,
-    StyleSources,
-    images_style_schedule,
-    keyframes_schedule,
-    style_references,
-)
+from artify_core.errors import InputError
+from artify_core.pipeline.styles import ScheduleChoice, StyleInput, StylePlan, build_style_plan, combine_layer_plans
 from artify_core.storage import open_store
 from tasks.models import ModelSpec, get_model
+from tasks.results import keyed_policy
 
 # Bumped when keyframe extraction or cut detection change what they return.
 KEYFRAMES_VERSION = "keyframes-1"
 CUTS_VERSION = "cuts-1"
 
 
-def _keyed(prefix: str):
-    def cache_key(context, parameters: dict[str, Any]) -> str:
-        return f"{prefix}-{parameters['key']}"
-    return cache_key
-
-
-@task(cache_key_fn=_keyed("cuts"), persist_result=True)
+@task(cache_policy=keyed_policy("cuts"), persist_result=True)
 def detect_cuts(content: str, key: str) -> list[int]:
     """Scene cuts of the content; ``key`` hashes its bytes and ``CUTS_VERSION``."""
     return detect_video_cuts(content)
 
 
-@task(cache_key_fn=_keyed("keyframes"), persist_result=True)
+@task(cache_policy=keyed_policy("keyframes"), persist_result=True)
 def extract_style_keyframes(video: str, device: str, store_uri: str, key: str) -> KeyframeSet:
     """Styles of a style video, clustered on the arbitrary model's style embeddings.
 
@@ -58,11 +44,9 @@ def extract_style_keyframes(video: str, device: str, store_uri: str, key: str) -
     return keyframes
 
 
-@task(cache_key_fn=_keyed("plan"), persist_result=True)
+@task(cache_policy=keyed_policy("plan"), persist_result=True)
 def prepare_style_plan(
-    sources: StyleSources,
-    weights: list[float],
-    keyframes: KeyframeSet | None,
+    layers: dict[str, StyleInput | None],
     spec: ModelSpec,
     choice: ScheduleChoice,
     frames: int,
@@ -73,21 +57,24 @@ def prepare_style_plan(
 ) -> StylePlan:
     """The model's prepared styles and their schedule over the content's frames.
 
-    ``key`` hashes the style inputs' bytes, the weights, the model version and
-    every argument that shapes the schedule.
+    ``layers``: ``{"style": ...}`` for one style everywhere, or ``{"fg": ..., "bg": ...}``
+    for a layered model (None keeps a layer's pixels). ``key`` hashes the style
+    inputs' identities, the weights, the model version and every argument that
+    shapes the schedule.
     """
     model = get_model(spec)
-    if keyframes is not None:
-        schedule = keyframes_schedule(keyframes, choice, frames, fps, cuts=cuts,
-                                      transition_seconds=transition_seconds)
-        styles = tuple(model.prepare_style([StyleImage(s.pixels, name=s.image)]) for s in keyframes.styles)
-        return StylePlan(styles, schedule, tuple(s.image for s in keyframes.styles))
-    images = style_references(sources, weights)
-    schedule = images_style_schedule(len(images), choice, frames, fps, cuts=cuts,
-                                     transition_seconds=transition_seconds)
-    if schedule is None:
-        return StylePlan((model.prepare_style(images),), single_schedule(0, frames, fps), ("+".join(sources.images),))
-    return StylePlan(tuple(model.prepare_style([image]) for image in images), schedule, sources.images)
+
+    def plan(layer: StyleInput | None, prepare) -> StylePlan | None:
+        if layer is None:
+            return None
+        return build_style_plan(prepare, layer.sources, layer.weights, layer.keyframes, choice, frames, fps,
+                                cuts=cuts, transition_seconds=transition_seconds)
+
+    if "style" in layers:
+        return plan(layers["style"], model.prepare_style)
+    if not hasattr(model, "prepare_layered_style"):
+        raise InputError(f"--fg-style/--bg-style need a model with layers (segmented); {spec.name} has none")
+    return combine_layer_plans(model.prepare_layered_style, plan(layers["fg"], list), plan(layers["bg"], list))
 
 
 @task

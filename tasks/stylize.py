@@ -17,14 +17,11 @@ from artify_core.storage import open_store
 from artify_core.video import VideoInfo
 from tasks.models import ModelSpec, get_model
 from tasks.progress import report_frames
+from tasks.results import keyed_policy
 
 
 def chunk_object_key(chunk_key: str) -> str:
     return f"chunks/{chunk_key}.mp4"
-
-
-def _chunk_cache_key(context, parameters: dict[str, Any]) -> str:
-    return f"chunk-{parameters['chunk_key']}"
 
 
 @task(cache_policy=NO_CACHE)
@@ -35,7 +32,7 @@ def missing_chunks(store_uri: str, chunk_keys: list[str]) -> set[str]:
     return {key for key in chunk_keys if not store.exists(chunk_object_key(key))}
 
 
-@task(cache_key_fn=_chunk_cache_key, persist_result=True, retries=1, retry_delay_seconds=5,
+@task(cache_policy=keyed_policy("chunk", "chunk_key"), persist_result=True, retries=1, retry_delay_seconds=5,
       task_run_name="stylize-chunk-{chunk.index}")
 def stylize_chunk_task(
     info: VideoInfo,

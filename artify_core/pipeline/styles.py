@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 
@@ -210,3 +210,65 @@ def images_style_schedule(n_images: int, choice: ScheduleChoice, frames: int, fp
     if choice == "single":
         return single_schedule(0, frames, fps, n_styles=n_images)
     raise InputError(f"--schedule {choice}: choose from {', '.join(SCHEDULE_CHOICES)}")
+
+
+# --- Building plans --------------------------------------------------------------------------------
+
+NO_STYLE = "none"
+
+
+@dataclass(frozen=True)
+class StyleInput:
+    """One layer's style as the user gave it, with its local files and, for a style video, its keyframes."""
+
+    sources: StyleSources
+    weights: tuple[float, ...]
+    keyframes: KeyframeSet | None = None
+
+    @property
+    def references(self) -> list[StyleImage]:
+        return style_references(self.sources, self.weights, self.keyframes)
+
+
+def build_style_plan(prepare: Callable[[list[StyleImage]], Any], sources: StyleSources, weights: Sequence[float],
+                     keyframes: KeyframeSet | None, choice: ScheduleChoice, frames: int, fps: Fraction, *,
+                     cuts: Sequence[int] = (), transition_seconds: float = DEFAULT_TRANSITION_SECONDS) -> StylePlan:
+    """Prepared styles (``prepare(images)`` per style id) and their schedule over ``frames`` content frames."""
+    if keyframes is not None:
+        schedule = keyframes_schedule(keyframes, choice, frames, fps, cuts=cuts, transition_seconds=transition_seconds)
+        styles = tuple(prepare([StyleImage(s.pixels, name=s.image)]) for s in keyframes.styles)
+        return StylePlan(styles, schedule, tuple(s.image for s in keyframes.styles))
+    images = style_references(sources, weights)
+    schedule = images_style_schedule(len(images), choice, frames, fps, cuts=cuts, transition_seconds=transition_seconds)
+    if schedule is None:
+        return StylePlan((prepare(images),), single_schedule(0, frames, fps), ("+".join(sources.images),))
+    return StylePlan(tuple(prepare([image]) for image in images), schedule, sources.images)
+
+
+def combine_layer_plans(prepare_layered: Callable[[Any, Any], Any], foreground: StylePlan | None,
+                        background: StylePlan | None) -> StylePlan:
+    """One plan of layered styles from a plan per layer whose styles are lists of ``StyleImage``
+    (None: the layer keeps its original pixels). One layer at most may change style over time."""
+    if foreground is None and background is None:
+        raise InputError("--fg-style and --bg-style are both 'none': give at least one layer a style")
+    changing = [p for p in (foreground, background) if p is not None and p.schedule.n_styles > 1]
+    if len(changing) > 1:
+        raise InputError("only one layer can follow a style video or scheduled images; "
+                         "give the other layer a single style (or mix its images)")
+    lead = changing[0] if changing else (foreground or background)
+
+    def layer_style(plan: StylePlan | None, k: int) -> Any:
+        if plan is None:
+            return None
+        return plan.styles[k] if plan is lead else plan.styles[0]
+
+    styles = tuple(prepare_layered(layer_style(foreground, k), layer_style(background, k))
+                   for k in range(len(lead.styles)))
+    names = tuple(f"fg {_name(foreground, k, lead)} / bg {_name(background, k, lead)}" for k in range(len(lead.styles)))
+    return StylePlan(styles, lead.schedule, names)
+
+
+def _name(plan: StylePlan | None, k: int, lead: StylePlan) -> str:
+    if plan is None:
+        return NO_STYLE
+    return plan.names[k if plan is lead else 0] if plan.names else "?"

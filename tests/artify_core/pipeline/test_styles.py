@@ -146,3 +146,18 @@ def test_images_schedules():
     assert images_style_schedule(3, "proportional", 60, FPS).runs == (0, 1, 2)
     assert images_style_schedule(2, "scenes", 60, FPS, cuts=[30]).runs == (0, 1)
     assert images_style_schedule(2, "single", 60, FPS) == single_schedule(0, 60, FPS, n_styles=2)
+
+
+def test_layer_plans_combine_with_one_changing_layer():
+    from artify_core.pipeline.styles import combine_layer_plans
+
+    scheduled = StylePlan(("a", "b"), images_schedule(2, 50, FPS), ("a.jpg", "b.jpg"))
+    fixed = StylePlan(("c",), single_schedule(0, 50, FPS), ("c.jpg",))
+    combined = combine_layer_plans(lambda fg, bg: (fg, bg), scheduled, fixed)
+    assert combined.styles == (("a", "c"), ("b", "c")) and combined.schedule is scheduled.schedule
+    kept = combine_layer_plans(lambda fg, bg: (fg, bg), None, scheduled)
+    assert kept.styles == ((None, "a"), (None, "b"))
+    with pytest.raises(InputError, match="only one layer"):
+        combine_layer_plans(lambda fg, bg: (fg, bg), scheduled, scheduled)
+    with pytest.raises(InputError, match="both 'none'"):
+        combine_layer_plans(lambda fg, bg: (fg, bg), None, None)
