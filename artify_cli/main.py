@@ -47,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="frames per chunk, the unit of caching and parallelism (default 50)")
     stylize.add_argument("--crf", type=int, default=18, help="x264 quality, lower is better (default 18)")
     stylize.add_argument("--preset", default="medium", help="x264 preset (default medium)")
+    stylize.add_argument("--workers", type=int, default=0, metavar="N",
+                         help="stylize chunks on a local Dask cluster of N worker processes (one per GPU with "
+                              "dask-cuda); 0 runs them in this process (default)")
+    stylize.add_argument("--dask-address", metavar="tcp://HOST:8786",
+                         help="an existing Dask scheduler whose workers stylize the chunks")
     stylize.add_argument("--store", help="artifact store directory (default $ARTIFY_STORE or ~/.cache/artify/store)")
     stylize.add_argument("--allow-truncated", action="store_true",
                          help="stylize the decodable part of a video cut mid-stream instead of refusing it")
@@ -162,6 +167,8 @@ def _validate_stylize(args: argparse.Namespace) -> tuple[object, str]:
         raise InputError(f"--strength {args.strength}: must be between 0 and 1")
     if args.chunk_frames < 1:
         raise InputError(f"--chunk-frames {args.chunk_frames}: must be at least 1")
+    if args.workers < 0:
+        raise InputError(f"--workers {args.workers}: must be 0 (in process) or more")
     if not 0.0 <= args.smooth_strength <= 0.95:
         raise InputError(f"--smooth-strength {args.smooth_strength}: must be between 0 and 0.95")
     if args.transition < 0:
@@ -209,6 +216,7 @@ def _stylize(args: argparse.Namespace) -> int:
                 transition_seconds=args.transition, smooth=args.smooth, smooth_strength=args.smooth_strength,
                 evaluate=args.evaluate, report_dir=args.report, crf=args.crf, preset=args.preset,
                 fg_style=args.fg_style, bg_style=args.bg_style, model_options=_model_options(args),
+                workers=args.workers, dask_address=args.dask_address,
                 store=args.store, allow_truncated=args.allow_truncated,
             )
         finally:

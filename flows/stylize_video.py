@@ -12,14 +12,23 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow
+from prefect.futures import as_completed
 
 from artify_core.hashing import combine, params_digest
-from artify_core.pipeline.chunks import plan_chunks
-from artify_core.pipeline.styles import NO_STYLE, ScheduleChoice, StyleInput, classify_style_sources, localized
+from artify_core.pipeline.chunks import Chunk, plan_chunks
+from artify_core.pipeline.styles import (
+    NO_STYLE,
+    ScheduleChoice,
+    StyleInput,
+    StylePlan,
+    classify_style_sources,
+    localized,
+)
 from artify_core.pipeline.stylize import PIPELINE_VERSION, EncodeSettings
 from artify_core.storage import default_store_uri
 from artify_core.storage.uri import is_remote
 from artify_core.temporal.smoothing import SmoothingSettings
+from artify_core.video import VideoInfo
 from tasks.artifacts import publish_style_artifacts
 from tasks.evaluate import evaluate_output
 from tasks.models import ModelSpec
@@ -34,6 +43,7 @@ from tasks.style import (
 )
 from tasks.stylize import missing_chunks, stylize_chunk_task
 from tasks.results import ArtifactStoreResults, result_storage, stored
+from tasks.runners import chunk_task_runner
 from tasks.video import assemble, fetch_input, fingerprint, local_output_for, probe, publish_output, scratch_dir
 
 
@@ -74,6 +84,28 @@ def style_input(paths: list[str], weights: list[float], device: str, store_uri: 
     return StyleInput(local, tuple(weights), keyframes), identities, keyframes_key
 
 
+@flow(name="stylize-chunks")
+def stylize_chunks(info: VideoInfo, chunks: list[Chunk], chunk_keys: list[str], missing: set[str], plan: StylePlan,
+                   spec: ModelSpec, height: int | None, strength: float, smoothing: SmoothingSettings | None,
+                   cuts: list[int], encode: EncodeSettings, store_uri: str,
+                   results: ArtifactStoreResults) -> tuple[list[str], int]:
+    """The GPU stage: every chunk submitted to this subflow's task runner (in process, or Dask
+    workers); returns the segments' store keys in order and how many came from cache."""
+    futures = {stored(stylize_chunk_task, results, refresh_cache=key in missing).submit(
+        info, chunk, plan, spec, height, strength, smoothing, cuts, encode, store_uri, key): chunk
+        for chunk, key in zip(chunks, chunk_keys)}
+    cached = 0
+    for future in as_completed(list(futures)):
+        if future.state.name == "Cached" or _remote(future):
+            report_frames(futures[future].frames)  # frames stylized elsewhere (or not at all) report here
+        cached += future.state.name == "Cached"
+    return [future.result() for future in futures], cached
+
+
+def _remote(future: Any) -> bool:
+    return type(future).__name__ == "PrefectDaskFuture"
+
+
 @flow(name="stylize-video", log_prints=True)
 def stylize_video(
     content: str,
@@ -98,6 +130,8 @@ def stylize_video(
     preset: str = "medium",
     store: str | None = None,
     allow_truncated: bool = False,
+    workers: int = 0,
+    dask_address: str | None = None,
 ) -> StylizeResult:
     output = output or default_output_path(content)
     store_uri = store or default_store_uri()
@@ -137,16 +171,9 @@ def stylize_video(
     chunks = plan_chunks(info.frames, chunk_frames)
     chunk_keys = [combine(content_digest, plan_key, params, f"{c.start}-{c.end}") for c in chunks]
     missing = missing_chunks(store_uri, chunk_keys)
-    cached = 0
-    segments = []
-    for chunk, chunk_key in zip(chunks, chunk_keys):
-        task = stored(stylize_chunk_task, results, refresh_cache=chunk_key in missing)
-        state = task(info, chunk, plan, spec, height, strength, smoothing, cuts, encode, store_uri, chunk_key,
-                     return_state=True)
-        if state.name == "Cached":
-            cached += 1
-            report_frames(chunk.frames)
-        segments.append(state.result())
+    chunk_stage = stylize_chunks.with_options(task_runner=chunk_task_runner(workers, dask_address, device))
+    segments, cached = chunk_stage(info, chunks, chunk_keys, missing, plan, spec, height, strength, smoothing,
+                                   cuts, encode, store_uri, results)
     assembled = assemble(store_uri, segments, info, local_output_for(output))
 
     metrics = None
