@@ -257,7 +257,12 @@ class ArbitraryStylizer:
     def _stylize_batch(self, frames: np.ndarray, embeddings: np.ndarray, strength: float) -> np.ndarray:
         # NHWC uint8 permuted to NCHW is already channels_last in memory; the
         # float conversion keeps those strides, so no copy is needed for it.
-        pixels = torch.from_numpy(np.ascontiguousarray(frames)).to(self.device)
+        pixels = torch.from_numpy(np.ascontiguousarray(frames))
+        if self.device.type == "cuda":
+            # Page-locked staging lets the copy run asynchronously, overlapping the host's next work.
+            pixels = pixels.pin_memory().to(self.device, non_blocking=True)
+        else:
+            pixels = pixels.to(self.device)
         content = pixels.permute(0, 3, 1, 2).float().div_(255.0)
         content = content.contiguous(memory_format=self._memory_format)
         embedding = torch.from_numpy(embeddings).to(self.device)
