@@ -113,3 +113,42 @@ def test_stylize_default_output_beside_content(tmp_path, bikes_clip, starrynight
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "clip.stylized.mp4").exists()
     assert content.read_bytes() == bikes_clip.read_bytes()  # input untouched
+
+
+@pytest.mark.slow
+def test_keyframes_command_writes_the_contract(tmp_path):
+    import json
+
+    from tests.conftest import shared_media
+
+    video = shared_media("style_video/paintings4.mp4")
+    result = artify("keyframes", str(video), "--out", str(tmp_path / "kf"), "--device", "cpu")
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "kf" / "keyframes.json").read_text())
+    assert (data["fps"], data["frames"]) == ("25/1", 300)
+    assert [s["start_frame"] for s in data["segments"]] == [0, 75, 150, 225]
+    assert all(len(s["embedding"]) == 100 and (tmp_path / "kf" / s["image"]).exists() for s in data["styles"])
+    assert (tmp_path / "kf" / "contact_sheet.png").exists()
+
+
+@pytest.mark.slow
+def test_evaluate_command_json_and_report(tmp_path, bikes_clip, starrynight):
+    import json
+
+    result = artify("evaluate", str(bikes_clip), "--content", str(bikes_clip), "--style", str(starrynight),
+                    "--json", str(tmp_path / "m.json"), "--report", str(tmp_path / "report"), "--max-frames", "8")
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((tmp_path / "m.json").read_text())
+    assert metrics["frames"] == 8 and abs(metrics["warping_error_ratio"] - 1.0) < 1e-6  # the content itself
+    assert metrics["ssim"] > 0.999 and len(metrics["per_frame"]["ssim"]) == 8
+    assert (tmp_path / "report" / "per_frame.png").exists() and (tmp_path / "report" / "report.md").exists()
+
+
+def test_evaluate_needs_a_style(bikes_clip):
+    result = artify("evaluate", str(bikes_clip), "--content", str(bikes_clip))
+    assert_one_line_error(result, "--style")
+
+
+def test_layer_styles_need_the_segmented_model(bikes_clip, starrynight):
+    result = artify("stylize", str(bikes_clip), "--style", str(starrynight), "--fg-style", "none")
+    assert_one_line_error(result, "segmented")
