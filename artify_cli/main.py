@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="turn off temporal smoothing along the optical flow")
     stylize.add_argument("--smooth-strength", type=float, default=0.5, metavar="A",
                          help="how much of the previous output is carried along the flow, 0..0.95 (default 0.5)")
+    stylize.add_argument("--flow", choices=["dis", "raft"], default="dis",
+                         help="optical flow smoothing follows: OpenCV DIS (CPU, default) or torchvision RAFT "
+                              "(GPU; weights from the torch cache or $ARTIFY_RAFT_WEIGHTS)")
     stylize.add_argument("--evaluate", action="store_true",
                          help="measure the result (warping error, SSIM, style distance) and write a report")
     stylize.add_argument("--report", metavar="DIR", help="report directory for --evaluate "
@@ -214,6 +217,7 @@ def _stylize(args: argparse.Namespace) -> int:
                 height=args.height, strength=args.strength, device=args.device,
                 chunk_frames=args.chunk_frames, style_weights=args.style_weight, schedule=args.schedule,
                 transition_seconds=args.transition, smooth=args.smooth, smooth_strength=args.smooth_strength,
+                smooth_flow=args.flow,
                 evaluate=args.evaluate, report_dir=args.report, crf=args.crf, preset=args.preset,
                 fg_style=args.fg_style, bg_style=args.bg_style, model_options=_model_options(args),
                 workers=args.workers, dask_address=args.dask_address,

@@ -123,6 +123,7 @@ def stylize_video(
     transition_seconds: float = 1.0,
     smooth: bool = True,
     smooth_strength: float = 0.5,
+    smooth_flow: str = "dis",
     evaluate: bool = False,
     report_dir: str | None = None,
     model_options: dict[str, Any] | None = None,
@@ -138,7 +139,7 @@ def stylize_video(
     results = result_storage(store_uri)
     spec = ModelSpec.create(model, device, model_options)
     weights = style_weights or [1.0] * len(style)
-    smoothing = SmoothingSettings(strength=smooth_strength) if smooth else None
+    smoothing = SmoothingSettings(strength=smooth_strength, flow=smooth_flow) if smooth else None
     encode = EncodeSettings(crf=crf, preset=preset)
 
     local_content = fetch_input(content)
