@@ -115,3 +115,11 @@ class _FolderLocations(BaseModel):
 class StylizeFolderParams(StyleSettings, _FolderLocations):
     """Parameters of ``flows/stylize_folder.py:stylize_folder``: stylize every new
     video under ``source`` into the same relative name under ``destination``."""
+
+    max_concurrent: int = Field(
+        2,
+        title="Videos at once",
+        description="How many videos are stylized at the same time; 1 on a single GPU.",
+        ge=1,
+        le=16,
+    )

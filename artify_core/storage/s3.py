@@ -118,7 +118,9 @@ class S3Store:
         """A botocore S3 client, created on first use (thread-safe once created)."""
         from botocore.config import Config
 
-        config = Config(retries=self._retries, connect_timeout=10, read_timeout=120)
+        # SigV4 for everything, presigned URLs included (botocore would presign some
+        # of them with SigV2, which AWS is retiring and which ignores the 7-day cap).
+        config = Config(retries=self._retries, connect_timeout=10, read_timeout=120, signature_version="s3v4")
         environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
         with _session_lock:  # a session is not safe to create clients from concurrently
             return _session(environment).client("s3", config=config)
@@ -225,6 +227,17 @@ class S3Store:
                     key = item["Key"][len(self._root):]
                     if _addressable(key):
                         yield key
+
+    def presigned_url(self, key: str, expires: int = 7 * 24 * 3600) -> str:
+        """A URL a browser can GET the object from for ``expires`` seconds, e.g. for a
+        link in the Prefect UI. SigV4 caps the lifetime at 7 days. The URL carries the
+        access key ID and a signature, never the secret key; signing is local (no request)."""
+        if not 1 <= expires <= 7 * 24 * 3600:
+            raise ValueError(f"expires={expires}: a presigned URL lives 1 s to 7 days (604800 s)")
+        name = self.object_key(key)
+        with self._errors(key):
+            return self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": name}, ExpiresIn=expires)
 
     def delete(self, key: str) -> None:
         name = self.object_key(key)

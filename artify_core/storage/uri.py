@@ -108,6 +108,46 @@ def destination_key(prefix: str, relative_name: str) -> str:
     return f"{base}/{relative_name}" if base else relative_name
 
 
+def exists(uri: str | Path) -> bool:
+    """Whether a file or an object is at ``uri``."""
+    if not is_remote(uri):
+        return _local(uri).is_file()
+    store, key = _object_store(str(uri))
+    return store.exists(key)
+
+
+def read_bytes(uri: str | Path) -> bytes:
+    """The bytes at ``uri`` (small files: manifests, reports); ``FileNotFoundError`` when absent."""
+    if not is_remote(uri):
+        return _local(uri).read_bytes()
+    store, key = _object_store(str(uri))
+    return store.get_bytes(key)
+
+
+def publish_bytes(data: bytes, uri: str | Path) -> str:
+    """Writes ``data`` at ``uri`` atomically (one PUT, or a temp file renamed into place)."""
+    if is_remote(uri):
+        store, key = _object_store(str(uri))
+        store.put_bytes(key, data)
+        return str(uri)
+    target = _local(uri)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        replace_atomically(target, lambda temp: temp.write_bytes(data))
+    except OSError as error:
+        raise OutputError(f"{uri}: cannot write ({error.strerror}); choose a writable location") from error
+    return str(uri)
+
+
+def browser_url(uri: str | Path, expires: int = 7 * 24 * 3600) -> str:
+    """A URL to open ``uri`` from a browser: presigned for ``expires`` seconds on S3,
+    ``file://`` for a local path (useful where the browser runs on the same machine)."""
+    if not is_remote(uri):
+        return _local(uri).resolve().as_uri()
+    store, key = _object_store(str(uri))
+    return store.presigned_url(key, expires)
+
+
 def _object_store(uri: str) -> tuple[S3Store, str]:
     """``s3://bucket/dir/name`` → (the store at ``s3://bucket/dir``, ``"name"``)."""
     location = parse_s3_uri(uri)

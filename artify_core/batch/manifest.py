@@ -1,0 +1,158 @@
+"""Manifests: a JSON file beside each published output saying what it was made
+from, so a later scan can skip a video whose input and parameters are unchanged.
+
+A manifest records identities, parameters, versions and figures, never
+credentials or the environment. It is published after the output, so a
+manifest always describes a complete output.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
+from importlib import metadata
+from typing import Any, Sequence
+
+from artify_core.batch.listing import BatchItem
+from artify_core.errors import InputError
+from artify_core.hashing import params_digest
+from artify_core.pipeline.stylize import PIPELINE_VERSION
+from artify_core.storage.uri import exists, publish_bytes, read_bytes, remote_identity
+
+MANIFEST_FORMAT = 1
+PACKAGES = ("artify", "torch", "prefect")
+
+
+@dataclass(frozen=True)
+class BatchParameters:
+    """Everything that shapes an output's pixels, with the styles given by their
+    identities (sha256 locally, URI + ETag on S3) so a replaced style image counts."""
+
+    styles: tuple[str, ...]
+    style_identities: tuple[str, ...]
+    model: str
+    model_version: str
+    height: int | None
+    strength: float
+    chunk_frames: int
+    smooth: bool
+    pipeline: str = PIPELINE_VERSION
+
+    @classmethod
+    def create(cls, styles: Sequence[str], model: str, model_version: str, height: int | None,
+               strength: float, chunk_frames: int, smooth: bool) -> "BatchParameters":
+        """Reads each style's identity (a hash, or one HEAD on S3); ``InputError`` naming a
+        style that is missing, so a bad style fails the scan once rather than every video."""
+        if not styles:
+            raise InputError("style: give at least one style image or style video")
+        identities = []
+        for style in styles:
+            try:
+                identities.append(remote_identity(style))
+            except (FileNotFoundError, IsADirectoryError):
+                raise InputError(f"{style}: no such style image or video; check the path or URI") from None
+        return cls(tuple(styles), tuple(identities), model, model_version, height, strength, chunk_frames, smooth)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "styles": list(self.styles), "style_identities": list(self.style_identities)}
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the parameters; the style names are left out (a moved but
+        identical style image changes nothing)."""
+        return params_digest({k: v for k, v in self.to_dict().items() if k != "styles"})
+
+
+@dataclass(frozen=True)
+class Manifest:
+    input_uri: str
+    input_identity: str
+    output_uri: str
+    parameters: dict[str, Any]
+    parameters_hash: str
+    model: str
+    model_version: str
+    frames: int
+    chunks: int
+    seconds: float
+    created: str  # ISO 8601, UTC
+    packages: dict[str, str | None] = field(default_factory=dict)
+    metrics: dict[str, Any] | None = None
+    format: int = MANIFEST_FORMAT
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True, default=_plain) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> "Manifest":
+        """``ValueError`` when ``text`` is not a manifest of this format."""
+        data = json.loads(text)
+        names = {f.name for f in fields(cls)}
+        if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT or not names >= data.keys():
+            raise ValueError("not an Artify manifest of format 1")
+        try:
+            return cls(**data)
+        except TypeError as error:  # a required field missing
+            raise ValueError(f"incomplete Artify manifest: {error}") from None
+
+
+def build_manifest(item: BatchItem, input_identity: str, parameters: BatchParameters, *, frames: int,
+                   chunks: int, seconds: float, metrics: dict[str, Any] | None = None,
+                   created: datetime | None = None) -> Manifest:
+    return Manifest(
+        input_uri=item.input_uri, input_identity=input_identity, output_uri=item.output_uri,
+        parameters=parameters.to_dict(), parameters_hash=parameters.digest, model=parameters.model,
+        model_version=parameters.model_version, frames=frames, chunks=chunks, seconds=round(seconds, 3),
+        created=(created or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        packages=package_versions(), metrics=metrics)
+
+
+def package_versions() -> dict[str, str | None]:
+    """Installed versions of the packages that shape an output (None: not installed)."""
+    versions: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def read_manifest(uri: str) -> Manifest | None:
+    """The manifest at ``uri``; None when there is none or it is unreadable as one
+    (a scan then stylizes the video again rather than failing on it)."""
+    try:
+        return Manifest.from_json(read_bytes(uri))
+    except FileNotFoundError:
+        return None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def write_manifest(uri: str, manifest: Manifest) -> str:
+    """Publishes ``manifest`` at ``uri`` atomically; call it after the output is published."""
+    return publish_bytes(manifest.to_json().encode(), uri)
+
+
+def is_current(manifest: Manifest | None, input_identity: str, parameters: BatchParameters, *,
+               need_metrics: bool = False) -> bool:
+    """Whether ``manifest`` describes an output of these input bytes and parameters
+    (and carries metrics when they are wanted)."""
+    return (manifest is not None and manifest.input_identity == input_identity
+            and manifest.parameters_hash == parameters.digest
+            and (manifest.metrics is not None or not need_metrics))
+
+
+def up_to_date(item: BatchItem, input_identity: str, parameters: BatchParameters, *,
+               need_metrics: bool = False) -> bool:
+    """A current manifest and its output still there: the video can be skipped."""
+    return (is_current(read_manifest(item.manifest_uri), input_identity, parameters, need_metrics=need_metrics)
+            and exists(item.output_uri))
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays in metrics → JSON numbers and lists."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

@@ -1,0 +1,105 @@
+"""Tasks of the folder scan: list, stylize one video (a subflow) with its manifest,
+report the batch. Each video's failure is caught and reported, never raised, so
+one bad file cannot stop the others."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Sequence
+
+from prefect import Task, get_run_logger, task
+from prefect.artifacts import create_link_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture, as_completed
+
+from artify_core.batch import (
+    BatchItem,
+    BatchParameters,
+    BatchResult,
+    Listing,
+    VideoOutcome,
+    build_manifest,
+    failure_reason,
+    list_videos,
+    prepare_output,
+    report_uri,
+    staged_report,
+    up_to_date,
+    write_manifest,
+)
+from artify_core.storage.uri import browser_url, remote_identity
+
+# Presigned links in the UI outlive a run by a week, the longest SigV4 allows.
+LINK_LIFETIME_S = 7 * 24 * 3600
+# Files of an evaluation report worth a click (artify_core.metrics writes them).
+REPORT_LINKS = {"per_frame.png": "per-frame metrics plot", "contact_sheet.png": "contact sheet"}
+
+
+@task(cache_policy=NO_CACHE)
+def list_folder(source: str, destination: str) -> Listing:
+    return list_videos(source, destination)
+
+
+@task(cache_policy=NO_CACHE)
+def batch_parameters(style: list[str], model: str, model_version: str, height: int | None, strength: float,
+                     chunk_frames: int, smooth: bool) -> BatchParameters:
+    """The parameters every manifest is compared on; styles hashed or HEAD-ed once per scan."""
+    return BatchParameters.create(style, model, model_version, height, strength, chunk_frames, smooth)
+
+
+@task(cache_policy=NO_CACHE, task_run_name="video-{item.relative}")
+def stylize_one(item: BatchItem, parameters: BatchParameters, stylize: Callable[..., Any],
+                options: dict[str, Any], evaluate: bool) -> VideoOutcome:
+    """Skips ``item`` when its manifest is current, else runs ``stylize`` (the
+    ``stylize_video`` flow, so a subflow run) and publishes the manifest after the output."""
+    started = time.monotonic()
+    try:
+        identity = remote_identity(item.input_uri)
+        if up_to_date(item, identity, parameters, need_metrics=evaluate):
+            return VideoOutcome(item.relative, item.input_uri, item.output_uri, "skipped")
+        prepare_output(item)
+        with staged_report(item, evaluate) as report_dir:
+            result = stylize(content=item.input_uri, style=list(parameters.styles), output=item.output_uri,
+                             evaluate=evaluate, report_dir=report_dir, **options)
+        seconds = time.monotonic() - started
+        write_manifest(item.manifest_uri, build_manifest(item, identity, parameters, frames=result.frames,
+                                                         chunks=result.chunks, seconds=seconds,
+                                                         metrics=result.metrics))
+    except Exception as error:  # reported per video; the batch goes on
+        reason = failure_reason(error)
+        get_run_logger().warning("%s: failed: %s", item.relative, reason)
+        return VideoOutcome(item.relative, item.input_uri, None, "failed", reason)
+    return VideoOutcome(item.relative, item.input_uri, item.output_uri, "done", None, result.frames,
+                        round(seconds, 2), report_uri(item.output_uri) if evaluate else None)
+
+
+def run_bounded(task: Task[..., VideoOutcome], calls: Sequence[dict[str, Any]], limit: int) -> list[VideoOutcome]:
+    """Submits ``task(**call)`` for each call with at most ``limit`` running at once;
+    results in call order."""
+    running: list[PrefectFuture[VideoOutcome]] = []
+    futures: list[PrefectFuture[VideoOutcome]] = []
+    for call in calls:
+        if len(running) >= limit:
+            running.remove(next(as_completed(running)))
+        future = task.submit(**call)
+        running.append(future)
+        futures.append(future)
+    return [future.result() for future in futures]
+
+
+@task(cache_policy=NO_CACHE)
+def publish_batch_report(result: BatchResult) -> None:
+    """A table of every video (status, output, reason) and a link to each new output:
+    presigned for ``s3://`` outputs, ``file://`` for local ones."""
+    create_table_artifact(key="stylize-folder-summary", table=result.table(),
+                          description=f"{result.summary()} -> {result.destination}")
+    for outcome in result.outcomes:
+        if outcome.status == "done" and outcome.output_uri:
+            create_link_artifact(link=browser_url(outcome.output_uri, LINK_LIFETIME_S),
+                                 link_text=f"{outcome.relative} stylized",
+                                 description=f"{outcome.output_uri} (an s3:// link expires after 7 days)")
+        if outcome.status == "done" and outcome.report_uri:
+            for name, text in REPORT_LINKS.items():
+                create_link_artifact(link=browser_url(f"{outcome.report_uri}/{name}", LINK_LIFETIME_S),
+                                     link_text=f"{outcome.relative}: {text}")
+    get_run_logger().info(result.summary())
