@@ -10,6 +10,9 @@ from typing import Callable, Iterator
 
 from artify_core.storage.base import ObjectInfo, validate_key
 
+# mkstemp creates files 0600; published files get the usual mode of new files.
+PUBLISHED_MODE = 0o644
+
 
 class LocalStore:
     """Objects are files under ``root``; writes go to a temp file then ``os.replace``."""
@@ -72,6 +75,7 @@ def temp_beside(target: Path) -> Path:
     """An empty ``.<name>.XXXX.part`` file in ``target``'s directory, so that the
     final ``os.replace`` stays on one file system (rename is atomic only there)."""
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.fchmod(handle, PUBLISHED_MODE)
     os.close(handle)
     return Path(name)
 

@@ -28,6 +28,9 @@ from artify_core.video.binary import ffmpeg_exe
 # Audio codecs an MP4 can carry as they are; anything else is re-encoded to AAC.
 _MP4_AUDIO = {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"}
 
+# mkstemp creates files 0600; published files get the usual mode of new files.
+PUBLISHED_MODE = 0o644
+
 
 def encoded_size(width: int, height: int) -> tuple[int, int]:
     """The size yuv420p H.264 can carry for a (width, height) picture: each rounded up to even."""
@@ -40,6 +43,7 @@ def temporary_sibling(target: Path, suffix: str) -> Path:
         handle, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{suffix}", dir=target.parent)
     except OSError as exc:
         raise OutputError(f"{target}: cannot write to {target.parent} ({exc.strerror})") from exc
+    os.fchmod(handle, PUBLISHED_MODE)
     os.close(handle)
     return Path(name)
 
