@@ -51,6 +51,9 @@ def main() -> None:
     parser.add_argument("--clips", nargs="+", default=list(CLIPS), choices=list(CLIPS))
     parser.add_argument("--style", default=str(SHARED / "style" / "starrynight.jpg"))
     parser.add_argument("--chunk-frames", type=int, default=50)
+    parser.add_argument("--crf", type=int, default=18,
+                        help="x264 quality; 0 (lossless) separates smoothing seams from the codec's keyframe at "
+                             "each chunk start")
     args = parser.parse_args()
 
     from artify_core.keyframes import detect_video_cuts
@@ -68,7 +71,8 @@ def main() -> None:
                                      ("smoothed-1-chunk", True, 100000)):
             video = out / f"{name}.{label}.mp4"
             stylize_video(content=str(clip), style=[args.style], output=str(video), device="cpu", smooth=smooth,
-                          chunk_frames=chunk, store=str(out / "store"))
+                          chunk_frames=chunk, crf=args.crf, preset="ultrafast" if args.crf == 0 else "medium",
+                          store=str(out / "store"))
             started = time.perf_counter()
             result = evaluate_video(video, clip, [args.style], cuts=cuts, report_dir=out / f"{name}.{label}.report")
             results[label] = result
