@@ -59,16 +59,16 @@ class StylePlan:
             raise ValueError(f"the schedule refers to {self.schedule.n_styles} styles; "
                              f"the plan prepared {len(self.styles)}")
 
-    def constant_style(self, start: int, end: int) -> Any | None:
-        """The one style used, unmixed, by every frame of ``[start, end)``; None when they differ."""
+    def constant_style_id(self, start: int, end: int) -> int | None:
+        """The id of the one style used, unmixed, by every frame of ``[start, end)``; None when they differ."""
         a, b, mix = self.schedule.style_a[start:end], self.schedule.style_b[start:end], self.schedule.mix[start:end]
         if len(a) == 0:
-            return self.styles[self.schedule.runs[0]]
+            return self.schedule.runs[0]
         pure = np.where(mix >= 1.0, b, a)
         mixed = (a != b) & (mix > 0.0) & (mix < 1.0)
         if mixed.any() or (pure != pure[0]).any():
             return None
-        return self.styles[int(pure[0])]
+        return int(pure[0])
 
 
 def stylize_scheduled(
@@ -86,9 +86,11 @@ def stylize_scheduled(
     receives every frame, in order.
     """
     end = start + len(frames)
-    constant = plan.constant_style(start, end)
+    constant = plan.constant_style_id(start, end)
     if constant is not None:
-        return sequence.stylize(frames) if sequence is not None else model.stylize(frames, constant, strength=strength)
+        if sequence is not None:
+            return sequence.stylize(frames, [plan.styles[constant]] * len(frames))
+        return model.stylize(frames, plan.styles[constant], strength=strength)
     if sequence is None and isinstance(model, StyleEmbeddingModel) and _all_arrays(plan.styles):
         embeddings = plan.schedule.embeddings_for(start, end, np.stack(plan.styles))
         return model.stylize_with_embeddings(frames, embeddings, strength=strength)

@@ -18,11 +18,14 @@ from artify_core.temporal.smoothing import (
     recommended_overlap,
     warmup_start,
 )
-from artify_core.video import VideoInfo, VideoWriter, iter_frames, output_size
+from artify_core.video import VideoInfo, VideoWriter, iter_frames, output_size, read_frames
 
 
 # Part of every chunk's cache key: bump when this module changes the pixels it writes.
-PIPELINE_VERSION = "chunk-2"
+PIPELINE_VERSION = "chunk-3"
+# Frames before a chunk that a sequence with a warm_up method sees first: 2 s at 25 fps gives a
+# motion-mask background model a moving subject's whole path to take its median over.
+SEQUENCE_CONTEXT_FRAMES = 50
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,14 @@ def stylize_chunk(
     started = time.perf_counter()
     width, out_height = output_size(info, height)
     begin = chunk_warmup_start(chunk, model, smoothing, cuts, overlap)
-    sequence = (model.open_sequence(plan.constant_style(begin, chunk.end) or plan.styles[0], strength=strength,
-                                    start_frame=begin, cuts=cuts)
+    opening_style = plan.styles[plan.constant_style_id(begin, begin + 1) or 0]
+    sequence = (model.open_sequence(opening_style, strength=strength, start_frame=begin, cuts=cuts)
                 if isinstance(model, VideoStylizationModel) else None)
+    if sequence is not None and hasattr(sequence, "warm_up"):
+        # Context the sequence needs but does not emit or stylize (a motion mask's background model).
+        context = warmup_start(begin, SEQUENCE_CONTEXT_FRAMES, cuts)
+        if context < begin:
+            sequence.warm_up(read_frames(info.path, start=context, end=begin, height=height, info=info))
     smoother = (TemporalSmoother(settings=smoothing, cuts=cuts, state=SmootherState(frame=begin))
                 if smoothing is not None and smoothing.strength > 0 else None)
     position = begin

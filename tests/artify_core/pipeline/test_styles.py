@@ -90,9 +90,9 @@ def test_constant_runs_take_the_single_style_path():
     plan, model = two_style_plan(), EmbeddingColourModel()
     stylize_scheduled(model, np.zeros((8, 4, 6, 3), np.uint8), plan, 0)  # frames 0-7: red only
     assert model.calls == [8]
-    assert plan.constant_style(0, 8) is RED
-    assert plan.constant_style(20, 28) is None  # the ramp is centred on frame 25
-    assert plan.constant_style(42, 50) is BLUE
+    assert plan.constant_style_id(0, 8) == 0
+    assert plan.constant_style_id(20, 28) is None  # the ramp is centred on frame 25
+    assert plan.constant_style_id(42, 50) == 1
 
 
 def test_sequence_models_must_mix_styles_to_follow_a_schedule():

@@ -81,3 +81,42 @@ def test_smoothing_reduces_flicker_and_can_be_turned_off(tmp_path, video30):
     smooth_flicker = np.abs(np.diff(smoothed[:, background[0], background[1]], axis=0)).mean()
     assert smooth_flicker < 0.75 * raw_flicker, (smooth_flicker, raw_flicker)
     assert np.abs(raw - content).mean() > 10  # the model did change the pixels
+
+
+class RecordingSequenceModel(FlickeringModel):
+    """A stateful model: records what its sequences were shown, to check the chunk's context."""
+
+    def __init__(self):
+        self.sequences = []
+
+    def open_sequence(self, style, *, strength=1.0, start_frame=0, cuts=()):
+        model = self
+
+        class Sequence:
+            def __init__(self):
+                self.start, self.warm, self.seen = start_frame, 0, 0
+                model.sequences.append(self)
+
+            def warm_up(self, frames):
+                self.warm += len(frames)
+
+            def stylize(self, frames, styles=None):
+                self.seen += len(frames)
+                return model.stylize(frames, style)
+
+        return Sequence()
+
+
+def test_sequences_get_context_before_the_chunk_and_restart_at_cuts(tmp_path, video30):
+    from artify_core.pipeline.chunks import Chunk
+
+    info = probe_video(video30)
+    plan = StylePlan((None,), single_schedule(0, info.frames, info.fps))
+    model = RecordingSequenceModel()
+    for chunk, cuts in ((Chunk(0, 0, 10), ()), (Chunk(1, 20, 30), ()), (Chunk(1, 20, 30), (17,))):
+        stylize_chunk(info, chunk, model, plan, tmp_path / "c.mp4", smoothing=None, cuts=cuts, encode=LOSSLESS)
+    first, middle, after_cut = model.sequences
+    assert (first.start, first.warm, first.seen) == (0, 0, 10)
+    # 6 warm-up frames are stylized (not written); every frame before them back to the start is context.
+    assert (middle.start, middle.warm, middle.seen) == (14, 14, 16)
+    assert (after_cut.start, after_cut.warm, after_cut.seen) == (17, 0, 13)  # nothing from before the cut
