@@ -18,14 +18,15 @@ from artify_core.temporal.smoothing import (
     recommended_overlap,
     warmup_start,
 )
-from artify_core.video import VideoInfo, VideoWriter, iter_frames, output_size, read_frames
+from artify_core.video import VideoInfo, VideoWriter, iter_frames, output_size
 
 
 # Part of every chunk's cache key: bump when this module changes the pixels it writes.
 PIPELINE_VERSION = "chunk-3"
-# Frames before a chunk that a sequence with a warm_up method sees first: 2 s at 25 fps gives a
-# motion-mask background model a moving subject's whole path to take its median over.
-SEQUENCE_CONTEXT_FRAMES = 50
+# Frames before a chunk (back to the shot's start, 10 s at most at 25 fps) that a sequence with a
+# warm-up sees first: a motion mask's background model then follows the shot as a single pass
+# would; started mid-shot it takes a subject standing still for background.
+SEQUENCE_CONTEXT_FRAMES = 250
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,11 @@ def stylize_chunk(
     opening_style = plan.styles[plan.constant_style_id(begin, begin + 1) or 0]
     sequence = (model.open_sequence(opening_style, strength=strength, start_frame=begin, cuts=cuts)
                 if isinstance(model, VideoStylizationModel) else None)
-    if sequence is not None and hasattr(sequence, "warm_up"):
-        # Context the sequence needs but does not emit or stylize (a motion mask's background model).
+    if sequence is not None and hasattr(sequence, "warm_up_stream"):
+        # Context the sequence needs but neither stylizes nor emits (a motion mask's background model).
         context = warmup_start(begin, SEQUENCE_CONTEXT_FRAMES, cuts)
-        if context < begin:
-            sequence.warm_up(read_frames(info.path, start=context, end=begin, height=height, info=info))
+        sequence.warm_up_stream(iter_frames(info.path, batch_frames=batch_frames, height=height, start=context,
+                                            end=begin, info=info), context)
     smoother = (TemporalSmoother(settings=smoothing, cuts=cuts, state=SmootherState(frame=begin))
                 if smoothing is not None and smoothing.strength > 0 else None)
     position = begin

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -164,14 +164,20 @@ class SegmentedSequence:
         Frames from before a cut are skipped, as the shot restarts there.
         """
         check_frames(frames, "warm-up frames")
-        if self._started:
-            raise InputError("warm_up must come before the first stylize call of a sequence")
         first = self.frame - len(frames)
         shot_start = max([c for c in self.cuts if first < c <= self.frame], default=first)
-        frames = frames[shot_start - first:]
-        self.source.reset(shot_start)
-        if len(frames):
-            self.stabilizer.stabilize(frames, check_masks(self.source.masks(frames), frames, "source masks"))
+        self.warm_up_stream([frames[shot_start - first:]], shot_start)
+
+    def warm_up_stream(self, batches: Iterable[np.ndarray], first_frame: int) -> None:
+        """``warm_up`` for long contexts, in bounded memory: batches of frames ``first_frame …
+        start_frame - 1``, oldest first, none of them before a cut (the caller starts at the last one)."""
+        if self._started:
+            raise InputError("warm_up must come before the first stylize call of a sequence")
+        self.source.reset(first_frame)
+        for batch in batches:
+            check_frames(batch, "warm-up frames")
+            if len(batch):
+                self.stabilizer.stabilize(batch, check_masks(self.source.masks(batch), batch, "source masks"))
 
     def stylize(self, frames: np.ndarray, styles: Sequence[LayeredStyle] | None = None) -> np.ndarray:
         """RGB uint8 (N, H, W, 3), the next N frames → the same shape; ``styles``: one per frame, or None."""

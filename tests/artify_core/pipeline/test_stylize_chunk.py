@@ -97,8 +97,10 @@ class RecordingSequenceModel(FlickeringModel):
                 self.start, self.warm, self.seen = start_frame, 0, 0
                 model.sequences.append(self)
 
-            def warm_up(self, frames):
-                self.warm += len(frames)
+            def warm_up_stream(self, batches, first_frame):
+                count = sum(len(batch) for batch in batches)
+                assert first_frame == self.start - count
+                self.warm += count
 
             def stylize(self, frames, styles=None):
                 self.seen += len(frames)
