@@ -92,3 +92,49 @@ def weights_home() -> Path:
         return Path(explicit).expanduser()
     torch_home = os.environ.get("TORCH_HOME", os.path.join(os.path.expanduser("~"), ".cache", "torch"))
     return Path(torch_home) / "hub" / "checkpoints"
+
+
+def torchvision_state_dict(member: Any, *, env_var: str, label: str, alternative: str,
+                           verify: bool = True) -> dict[str, Any]:
+    """The state dict of a torchvision weights enum member, for machines with or without network.
+
+    Looked up in order: the file named by ``$env_var`` (alone when set: an
+    explicit choice is not second-guessed), torch hub's checkpoint cache, then a
+    download into that cache. Raises ``WeightsUnavailableError`` naming both ways
+    to provide the file, and ``alternative`` (what works without it), when none works.
+    """
+    import torch
+
+    file_name = Path(member.url).name
+    cache = Path(torch.hub.get_dir()) / "checkpoints"
+    how = (f"Either allow the download of {member.url} into the torch cache ({cache}), or copy that file to "
+           f"this machine and set ${env_var} to its path; or {alternative}.")
+    explicit = os.environ.get(env_var)
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise WeightsUnavailableError(f"${env_var} names {path}, which is not a file. " + how)
+        return _load_checked(path, file_name, verify)
+    if (cache / file_name).is_file():
+        return _load_checked(cache / file_name, file_name, verify)
+    try:
+        return member.get_state_dict(progress=False, check_hash=verify)
+    except (OSError, RuntimeError) as exc:  # URLError is an OSError
+        raise WeightsUnavailableError(f"{label} weights {file_name} could not be downloaded "
+                                      f"({exc.__class__.__name__}: {exc}). " + how) from exc
+
+
+def _load_checked(path: Path, file_name: str, verify: bool) -> dict[str, Any]:
+    import torch
+
+    # torchvision's file names end in the first hex digits of the file's sha256,
+    # which torch.hub checks on download; check a hand-copied file the same way.
+    expected = file_name.rsplit("-", 1)[-1].split(".")[0]
+    if verify:
+        digest = sha256_file(path)
+        if not digest.startswith(expected):
+            raise WeightsUnavailableError(
+                f"{path}: sha256 {digest[:12]}… does not start with {expected}, the digest prefix of "
+                f"{file_name}; copy an intact {file_name} (or pass verify=False for your own checkpoint)."
+            )
+    return torch.load(path, map_location="cpu", weights_only=True)

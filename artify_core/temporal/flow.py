@@ -31,16 +31,14 @@ resolution costs accuracy on these clips; ``scale`` is there for 4K input.
 
 from __future__ import annotations
 
-import hashlib
-import os
-from pathlib import Path
 from typing import Any, Callable, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from artify_core.errors import InputError, WeightsUnavailableError
+from artify_core.errors import InputError
+from artify_core.models.weights import torchvision_state_dict
 
 RAFT_WEIGHTS_ENV = "ARTIFY_RAFT_WEIGHTS"
 # RAFT's correlation pyramid pools a 1/8-resolution grid three times.
@@ -187,49 +185,10 @@ def raft(
 
 
 def raft_state_dict(member: Any, *, verify: bool = True) -> dict[str, torch.Tensor]:
-    """The state dict of a torchvision RAFT weights enum member.
-
-    Looked up in order: the file named by ``$ARTIFY_RAFT_WEIGHTS`` (alone when
-    set: an explicit choice is not second-guessed), the torch hub cache, then a
-    download into that cache. Raises ``WeightsUnavailableError`` naming both
-    ways to provide the file when none works.
-    """
-    file_name = Path(member.url).name
-    explicit = os.environ.get(RAFT_WEIGHTS_ENV)
-    if explicit:
-        path = Path(explicit).expanduser()
-        if not path.is_file():
-            raise WeightsUnavailableError(f"${RAFT_WEIGHTS_ENV} names {path}, which is not a file. "
-                                          + _how_to_provide(member))
-        return _load_checked(path, file_name, verify)
-    cached = Path(torch.hub.get_dir()) / "checkpoints" / file_name
-    if cached.is_file():
-        return _load_checked(cached, file_name, verify)
-    try:
-        return member.get_state_dict(progress=False, check_hash=verify)
-    except (OSError, RuntimeError) as exc:  # URLError is an OSError
-        raise WeightsUnavailableError(f"RAFT weights {file_name} could not be downloaded "
-                                      f"({exc.__class__.__name__}: {exc}). " + _how_to_provide(member)) from exc
-
-
-def _how_to_provide(member: Any) -> str:
-    cache = Path(torch.hub.get_dir()) / "checkpoints"
-    return (f"Either allow the download of {member.url} into the torch cache ({cache}), or copy that "
-            f"file to this machine and set ${RAFT_WEIGHTS_ENV} to its path; or use flow='dis', which needs no weights.")
-
-
-def _load_checked(path: Path, file_name: str, verify: bool) -> dict[str, torch.Tensor]:
-    # torchvision's file names end in the first hex digits of the file's sha256,
-    # which torch.hub checks on download; check a hand-copied file the same way.
-    expected = file_name.rsplit("-", 1)[-1].split(".")[0]
-    if verify:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if not digest.startswith(expected):
-            raise WeightsUnavailableError(
-                f"{path}: sha256 {digest[:12]}… does not start with {expected}, the digest prefix of "
-                f"{file_name}; copy an intact {file_name} (or pass verify=False for your own checkpoint)."
-            )
-    return torch.load(path, map_location="cpu", weights_only=True)
+    """The state dict of a torchvision RAFT weights enum member: ``$ARTIFY_RAFT_WEIGHTS``, the
+    torch hub cache, or a download (``artify_core.models.weights.torchvision_state_dict``)."""
+    return torchvision_state_dict(member, env_var=RAFT_WEIGHTS_ENV, label="RAFT", verify=verify,
+                                  alternative="use flow='dis', which needs no weights")
 
 
 def _weights_member(enum: Any, name: str) -> Any:

@@ -10,15 +10,14 @@ initialised network (tests only: its masks are meaningless).
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any, Literal, Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from artify_core.errors import InputError, WeightsUnavailableError
+from artify_core.errors import InputError
+from artify_core.models.weights import torchvision_state_dict
 from artify_core.segmentation.masks.base import check_frames
 
 WEIGHTS_ENV = "ARTIFY_DEEPLAB_WEIGHTS"
@@ -88,6 +87,7 @@ def deeplab(
     work_height: int = 520,
     batch_size: int = 4,
     network: torch.nn.Module | None = None,
+    verify: bool = True,
 ) -> DeepLabMasks:
     """Builds the semantic mask source.
 
@@ -100,6 +100,8 @@ def deeplab(
         device: "cpu", "cuda", "cuda:1" … ("auto": CUDA when available).
         network: a ready network to use instead (its output channels must follow
             the VOC categories); ``weights`` is then ignored.
+        verify: check a copied weight file against the sha256 prefix in
+            torchvision's file name; False for a checkpoint of your own.
     """
     architectures = _architectures()
     if arch not in architectures:
@@ -110,7 +112,7 @@ def deeplab(
     if network is None:
         network = builder(weights=None, weights_backbone=None, num_classes=len(categories), aux_loss=None)
         if weights is not None:
-            state = segmentation_state_dict(_member(enum, weights))
+            state = segmentation_state_dict(_member(enum, weights), verify=verify)
             # Released DeepLabV3 checkpoints carry the training-only auxiliary head.
             network.load_state_dict({k: v for k, v in state.items() if not k.startswith("aux_classifier.")})
     resolved = torch.device("cuda" if str(device) == "auto" and torch.cuda.is_available() else
@@ -118,32 +120,11 @@ def deeplab(
     return DeepLabMasks(network, class_ids, device=resolved, work_height=work_height, batch_size=batch_size)
 
 
-def segmentation_state_dict(member: Any) -> dict[str, torch.Tensor]:
-    """The state dict of a torchvision segmentation weights member; ``WeightsUnavailableError`` says how to
-    provide it when it is neither named by ``$ARTIFY_DEEPLAB_WEIGHTS``, nor cached, nor downloadable."""
-    file_name = Path(member.url).name
-    explicit = os.environ.get(WEIGHTS_ENV)
-    if explicit:
-        path = Path(explicit).expanduser()
-        if not path.is_file():
-            raise WeightsUnavailableError(f"${WEIGHTS_ENV} names {path}, which is not a file. "
-                                          + _how_to_provide(member))
-        return torch.load(path, map_location="cpu", weights_only=True)
-    cached = Path(torch.hub.get_dir()) / "checkpoints" / file_name
-    if cached.is_file():
-        return torch.load(cached, map_location="cpu", weights_only=True)
-    try:
-        return member.get_state_dict(progress=False, check_hash=True)
-    except (OSError, RuntimeError) as exc:  # URLError is an OSError
-        raise WeightsUnavailableError(f"segmentation weights {file_name} could not be downloaded "
-                                      f"({exc.__class__.__name__}: {exc}). " + _how_to_provide(member)) from exc
-
-
-def _how_to_provide(member: Any) -> str:
-    cache = Path(torch.hub.get_dir()) / "checkpoints"
-    return (f"Either allow the download of {member.url} into the torch cache ({cache}), or copy that file "
-            f"to this machine and set ${WEIGHTS_ENV} to its path; or use --mask motion or file:PATH, "
-            "which need no weights.")
+def segmentation_state_dict(member: Any, *, verify: bool = True) -> dict[str, torch.Tensor]:
+    """The state dict of a torchvision segmentation weights member: ``$ARTIFY_DEEPLAB_WEIGHTS``, the
+    torch hub cache, or a download (``artify_core.models.weights.torchvision_state_dict``)."""
+    return torchvision_state_dict(member, env_var=WEIGHTS_ENV, label="segmentation", verify=verify,
+                                  alternative="use --mask motion or file:PATH, which need no weights")
 
 
 def _class_ids(classes: Sequence[str], categories: list[str]) -> list[int]:
