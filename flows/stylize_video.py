@@ -84,7 +84,7 @@ def style_input(paths: list[str], weights: list[float], device: str, store_uri: 
     return StyleInput(local, tuple(weights), keyframes), identities, keyframes_key
 
 
-@flow(name="stylize-chunks")
+@flow(name="stylize-chunks", validate_parameters=False)
 def stylize_chunks(info: VideoInfo, chunks: list[Chunk], chunk_keys: list[str], missing: set[str], plan: StylePlan,
                    spec: ModelSpec, height: int | None, strength: float, smoothing: SmoothingSettings | None,
                    cuts: list[int], encode: EncodeSettings, store_uri: str,
