@@ -18,6 +18,12 @@ def _arbitrary(**kwargs: Any) -> StylizationModel:
     return arbitrary(**kwargs)
 
 
+def _gatys(**kwargs: Any) -> StylizationModel:
+    from artify_core.models.gatys.model import gatys
+
+    return gatys(**kwargs)
+
+
 def _segmented(**kwargs: Any) -> StylizationModel:
     from artify_core.models.segmented.model import segmented
 
@@ -26,6 +32,7 @@ def _segmented(**kwargs: Any) -> StylizationModel:
 
 MODEL_BUILDERS: dict[str, Callable[..., StylizationModel]] = {
     "arbitrary": _arbitrary,
+    "gatys": _gatys,
     "segmented": _segmented,
 }
 
