@@ -96,6 +96,7 @@ def stylize_chunks(info: VideoInfo, chunks: list[Chunk], chunk_keys: list[str], 
         for chunk, key in zip(chunks, chunk_keys)}
     cached = 0
     for future in as_completed(list(futures)):
+        future.wait()  # keeps the engine's final state: the API may not have recorded "Cached" yet
         if future.state.name == "Cached" or _remote(future):
             report_frames(futures[future].frames)  # frames stylized elsewhere (or not at all) report here
         cached += future.state.name == "Cached"
