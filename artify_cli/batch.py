@@ -25,7 +25,7 @@ def add_batch_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentP
     batch.add_argument("--model", default="arbitrary", help="stylization model (default: arbitrary)")
     batch.add_argument("--height", type=int, help="resize to this height, aspect kept")
     batch.add_argument("--strength", type=float, default=1.0, help="0..1 (default 1)")
-    batch.add_argument("--chunk-frames", type=int, default=50, metavar="N", help="frames per chunk (default 50)")
+    batch.add_argument("--chunk-frames", type=int, default=100, metavar="N", help="frames per chunk (default 100)")
     batch.add_argument("--no-smooth", dest="smooth", action="store_false", help="turn off temporal smoothing")
     batch.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     batch.add_argument("--max-concurrent", type=int, default=2, metavar="N",

@@ -43,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     stylize.add_argument("--strength", type=float, default=1.0,
                          help="0 keeps the content's own look, 1 the full style (default 1)")
     stylize.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    stylize.add_argument("--chunk-frames", type=int, default=50, metavar="N",
-                         help="frames per chunk, the unit of caching and parallelism (default 50)")
+    stylize.add_argument("--chunk-frames", type=int, default=100, metavar="N",
+                         help="frames per chunk, the unit of caching and parallelism (default 100)")
     stylize.add_argument("--crf", type=int, default=18, help="x264 quality, lower is better (default 18)")
     stylize.add_argument("--preset", default="medium", help="x264 preset (default medium)")
     stylize.add_argument("--workers", type=int, default=0, metavar="N",

@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("content", nargs="?", default=str(SHARED / "content" / "bikes.mp4"))
     parser.add_argument("--style", default=str(SHARED / "style" / "starrynight.jpg"))
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--chunk-frames", type=int, default=50)
+    parser.add_argument("--chunk-frames", type=int, default=100)
     parser.add_argument("--preset", default="medium")
     parser.add_argument("--crf", type=int, default=18)
     args = parser.parse_args()

@@ -53,7 +53,7 @@ class StyleSettings(BaseModel):
         le=1.0,
     )
     chunk_frames: int = Field(
-        50,
+        100,
         title="Frames per chunk",
         description="The unit of caching, retries and parallelism.",
         ge=1,

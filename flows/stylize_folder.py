@@ -35,7 +35,7 @@ def stylize_folder(
     model: str = "arbitrary",
     height: int | None = None,
     strength: float = 1.0,
-    chunk_frames: int = 50,
+    chunk_frames: int = 100,
     smooth: bool = True,
     evaluate: bool = False,
     device: str = "auto",

@@ -13,6 +13,7 @@ from typing import Any
 
 from prefect import flow
 from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from artify_core.hashing import combine, params_digest
 from artify_core.pipeline.chunks import Chunk, plan_chunks
@@ -36,6 +37,7 @@ from tasks.progress import report_frames
 from tasks.style import (
     CUTS_VERSION,
     KEYFRAMES_VERSION,
+    carries_state,
     detect_cuts,
     extract_style_keyframes,
     model_version,
@@ -107,7 +109,7 @@ def _remote(future: Any) -> bool:
     return type(future).__name__ == "PrefectDaskFuture"
 
 
-@flow(name="stylize-video", log_prints=True)
+@flow(name="stylize-video", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=1))
 def stylize_video(
     content: str,
     style: list[str],
@@ -116,7 +118,7 @@ def stylize_video(
     height: int | None = None,
     strength: float = 1.0,
     device: str = "auto",
-    chunk_frames: int = 50,
+    chunk_frames: int = 100,
     style_weights: list[float] | None = None,
     fg_style: list[str] | None = None,
     bg_style: list[str] | None = None,
@@ -146,8 +148,10 @@ def stylize_video(
     local_content = fetch_input(content)
     info = probe(local_content, allow_truncated)
     content_digest = fingerprint(content)
-    cuts = stored(detect_cuts, results)(local_content, key=combine(content_digest, CUTS_VERSION))
     version = model_version(spec)
+    # Cuts reset smoothing, sequence models and evaluation, and drive scenes schedules; nothing else needs them.
+    cuts = (stored(detect_cuts, results)(local_content, key=combine(content_digest, CUTS_VERSION))
+            if smooth or evaluate or schedule == "scenes" or carries_state(spec) else [])
     layer_paths = ({"style": style} if fg_style is None and bg_style is None
                    else {"fg": fg_style or style, "bg": bg_style or style})
     layers, identities, keyframes_key = {}, [], None
@@ -173,7 +177,10 @@ def stylize_video(
     chunks = plan_chunks(info.frames, chunk_frames)
     chunk_keys = [combine(content_digest, plan_key, params, f"{c.start}-{c.end}") for c in chunks]
     missing = missing_chunks(store_uri, chunk_keys)
-    chunk_stage = stylize_chunks.with_options(task_runner=chunk_task_runner(workers, dask_address, device))
+    # On Dask the chunk stage is a subflow with its own task runner; in process it runs on this
+    # flow's one-thread runner, without a subflow run's start-up and teardown.
+    chunk_stage = (stylize_chunks.with_options(task_runner=chunk_task_runner(workers, dask_address, device))
+                   if workers or dask_address else stylize_chunks.fn)
     segments, cached = chunk_stage(info, chunks, chunk_keys, missing, plan, spec, height, strength, smoothing,
                                    cuts, encode, store_uri, results)
     assembled = assemble(store_uri, segments, info, local_output_for(output))

@@ -17,7 +17,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 def chunk_task_runner(workers: int = 0, address: str | None = None, device: str = "auto") -> TaskRunner:
     """The task runner of the chunk stage.
 
-    ``workers=0`` and no ``address``: chunks run one after another in this process.
+    ``workers=0`` and no ``address``: one after another in this process (a one-thread runner).
     ``address``: an existing Dask scheduler (``dask scheduler`` + ``dask cuda worker``
     on each GPU machine). Otherwise a local Dask cluster of ``workers`` processes:
     one per GPU with dask-cuda's ``LocalCUDACluster`` when CUDA is wanted and

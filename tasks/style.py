@@ -10,6 +10,7 @@ from prefect import task
 
 from artify_core.keyframes import KeyframeSet, detect_video_cuts, extract_keyframes, save_keyframes
 from artify_core.errors import InputError
+from artify_core.models.base import VideoStylizationModel
 from artify_core.pipeline.styles import ScheduleChoice, StyleInput, StylePlan, build_style_plan, combine_layer_plans
 from artify_core.storage import open_store
 from tasks.models import ModelSpec, get_model
@@ -80,3 +81,9 @@ def prepare_style_plan(
 @task
 def model_version(spec: ModelSpec) -> str:
     return get_model(spec).version
+
+
+@task
+def carries_state(spec: ModelSpec) -> bool:
+    """Whether the model's output for a frame depends on earlier frames (it then restarts at cuts)."""
+    return isinstance(get_model(spec), VideoStylizationModel)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import subprocess
 import threading
 from fractions import Fraction
@@ -14,6 +15,10 @@ import numpy as np
 from artify_core.errors import VideoError
 from artify_core.video.binary import ffmpeg_exe
 from artify_core.video.probe import VideoInfo, probe_video
+
+
+# Decoded batches held ahead of the caller: enough to hide decoding, few enough to bound memory.
+QUEUED_BATCHES = 2
 
 
 def output_size(info: VideoInfo, height: int | None) -> tuple[int, int]:
@@ -56,22 +61,50 @@ def iter_frames(
     drain = threading.Thread(target=_drain, args=(process.stderr, stderr_lines), daemon=True)
     drain.start()
     frame_bytes = width * out_height * 3
+    # A reader thread keeps the next batches decoded while the caller works on this one
+    # (the pipe itself holds only 64 KiB, so ffmpeg would otherwise wait for each read).
+    batches: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=QUEUED_BATCHES)
+    stop = threading.Event()
+
+    def offer(item: np.ndarray | None) -> None:
+        while not stop.is_set():
+            try:
+                batches.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def produce() -> None:
+        read = 0
+        try:
+            while read < count and not stop.is_set():
+                n = min(batch_frames, count - read)
+                # A fresh writable array per batch, filled in place: consumers may keep
+                # it or hand it to torch without a copy.
+                batch = np.empty((n, out_height, width, 3), np.uint8)
+                got = _read_into(process.stdout, memoryview(batch).cast("B")) // frame_bytes
+                if got:
+                    offer(batch[:got])
+                    read += got
+                if got < n:
+                    break
+        except (OSError, ValueError):  # the consumer stopped early and the decoder was killed
+            pass
+        finally:
+            offer(None)
+
+    producer = threading.Thread(target=produce, daemon=True)
+    producer.start()
     delivered = 0
     try:
-        while delivered < count:
-            n = min(batch_frames, count - delivered)
-            # A fresh writable array per batch, filled in place: consumers may keep
-            # it or hand it to torch without a copy.
-            batch = np.empty((n, out_height, width, 3), np.uint8)
-            got = _read_into(process.stdout, memoryview(batch).cast("B")) // frame_bytes
-            if got:
-                yield batch[:got]
-                delivered += got
-            if got < n:
-                break
+        while (batch := batches.get()) is not None:
+            yield batch
+            delivered += len(batch)
     finally:
-        process.stdout.close()
+        stop.set()
         process.kill() if delivered < count else None
+        producer.join(timeout=10)
+        process.stdout.close()
         process.wait()
         drain.join(timeout=5)
     if delivered < count:

@@ -12,6 +12,7 @@ place only when ffmpeg has finished without error.
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import tempfile
 import threading
@@ -30,6 +31,8 @@ _MP4_AUDIO = {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"}
 
 # mkstemp creates files 0600; published files get the usual mode of new files.
 PUBLISHED_MODE = 0o644
+# Batches waiting for the encoder: enough to keep it busy, few enough to bound memory.
+QUEUED_BATCHES = 2
 
 
 def encoded_size(width: int, height: int) -> tuple[int, int]:
@@ -95,9 +98,16 @@ class VideoWriter:
         self._stderr: list[bytes] = []
         self._drain = threading.Thread(target=self._read_stderr, daemon=True)
         self._drain.start()
+        # Batches reach the encoder from a feeder thread: a pipe holds 64 KiB, so writing a
+        # batch directly would stall the caller (the model) while x264 takes it in.
+        self._pending: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=QUEUED_BATCHES)
+        self._broken: BaseException | None = None
+        self._feeder = threading.Thread(target=self._feed, daemon=True)
+        self._feeder.start()
         self.frames_written = 0
 
     def write(self, frames: np.ndarray) -> None:
+        """Queues a batch for encoding (the writer keeps it: do not modify it afterwards)."""
         if frames.ndim != 4 or frames.shape[1:] != (self.height, self.width, 3) or frames.dtype != np.uint8:
             raise ValueError(
                 f"expected uint8 frames of shape (n, {self.height}, {self.width}, 3), got "
@@ -106,15 +116,15 @@ class VideoWriter:
         pad_rows, pad_cols = self.encoded_height - self.height, self.encoded_width - self.width
         if pad_rows or pad_cols:
             frames = np.pad(frames, ((0, 0), (0, pad_rows), (0, pad_cols), (0, 0)), mode="edge")
-        try:
-            self._process.stdin.write(np.ascontiguousarray(frames).data)
-        except BrokenPipeError as exc:
-            self.abort()
-            raise VideoError(f"{self.path}: the encoder stopped: {self._error_tail()}") from exc
+        self._raise_if_broken()
+        self._pending.put(np.ascontiguousarray(frames))
         self.frames_written += len(frames)
 
     def close(self) -> Path:
         """Finishes encoding and moves the file into place; returns its path."""
+        self._pending.put(None)
+        self._feeder.join()
+        self._raise_if_broken()
         self._process.stdin.close()
         code = self._process.wait()
         self._drain.join(timeout=10)
@@ -128,7 +138,26 @@ class VideoWriter:
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait()
+        _discard(self._pending)
+        if self._feeder.is_alive():
+            self._pending.put(None)
+            self._feeder.join(timeout=10)
         self._temp.unlink(missing_ok=True)
+
+    def _feed(self) -> None:
+        while (frames := self._pending.get()) is not None:
+            if self._broken is not None:
+                continue  # the encoder is gone: drop what was queued, wait for the end marker
+            try:
+                self._process.stdin.write(frames.data)
+            except (BrokenPipeError, OSError, ValueError) as exc:
+                self._broken = exc
+
+    def _raise_if_broken(self) -> None:
+        if self._broken is not None:
+            cause = self._broken
+            self.abort()
+            raise VideoError(f"{self.path}: the encoder stopped: {self._error_tail()}") from cause
 
     def __enter__(self) -> "VideoWriter":
         return self
@@ -146,6 +175,14 @@ class VideoWriter:
     def _error_tail(self) -> str:
         text = b"".join(self._stderr[-3:]).decode("utf-8", "replace").strip()
         return text or "ffmpeg gave no detail"
+
+
+def _discard(pending: queue.Queue) -> None:
+    while True:
+        try:
+            pending.get_nowait()
+        except queue.Empty:
+            return
 
 
 def concat_segments(
