@@ -94,12 +94,13 @@ def stage_figures(clip: Path, style: str, device: str, batch: int, scratch: Path
     timed("encode", len(frames), time.perf_counter() - started)
 
 
-def end_to_end(clip: Path, style: str, device: str, workers: int, scratch: Path, frames: int) -> float:
+def end_to_end(clip: Path, style: str, device: str, workers: int, scratch: Path, frames: int,
+               chunk_frames: int) -> float:
     from flows.stylize_video import stylize_video
 
     started = time.perf_counter()
     stylize_video(content=str(clip), style=[style], output=str(scratch / f"e2e-{workers}.mp4"), device=device,
-                  smooth=False, store=str(scratch / f"store-{workers}"), workers=workers)
+                  smooth=False, store=str(scratch / f"store-{workers}"), workers=workers, chunk_frames=chunk_frames)
     return timed(f"end-to-end, {workers or 'in-process'} worker{'s' if workers > 1 else ''}", frames,
                  time.perf_counter() - started)
 
@@ -125,6 +126,8 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--chunk-frames", type=int, default=100,
+                        help="chunk size of the end-to-end runs: several chunks per worker keep them all busy")
     parser.add_argument("--memory-height", type=int, default=136,
                         help="height for the 10 s / 60 s peak-memory runs (the shape of the curve is what counts)")
     args = parser.parse_args()
@@ -134,9 +137,9 @@ def main() -> None:
         clip = looped(Path(args.clip), args.frames, scratch / "clip.mp4")
         print(f"clip: {args.clip} looped to {args.frames} frames; device {args.device}; batch {args.batch}")
         stage_figures(clip, args.style, args.device, args.batch, scratch)
-        end_to_end(clip, args.style, args.device, 0, scratch, args.frames)
+        end_to_end(clip, args.style, args.device, 0, scratch, args.frames, args.chunk_frames)
         if args.workers > 1:
-            end_to_end(clip, args.style, args.device, args.workers, scratch, args.frames)
+            end_to_end(clip, args.style, args.device, args.workers, scratch, args.frames, args.chunk_frames)
         bikes = SHARED / "content" / "bikes.mp4"
         for seconds in (10, 60):
             source = looped(bikes, 25 * seconds, scratch / f"bikes{seconds}s.mp4")
