@@ -37,6 +37,10 @@ _BAD_CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken
                     "TokenRefreshRequired", "InvalidClientTokenId", "UnrecognizedClientException"}
 
 
+# Where browsers reach the store, when that differs from the workers' AWS_ENDPOINT_URL.
+PUBLIC_ENDPOINT_ENV = "ARTIFY_S3_PUBLIC_ENDPOINT_URL"
+
+
 @dataclass(frozen=True)
 class S3Location:
     """``s3://bucket/prefix`` split; ``prefix`` has no leading or trailing '/'."""
@@ -111,6 +115,7 @@ class S3Store:
         state = self.__dict__.copy()
         state.pop("client", None)
         state.pop("_transfer", None)
+        state.pop("_signing_client", None)
         return state
 
     @cached_property
@@ -236,8 +241,23 @@ class S3Store:
             raise ValueError(f"expires={expires}: a presigned URL lives 1 s to 7 days (604800 s)")
         name = self.object_key(key)
         with self._errors(key):
-            return self.client.generate_presigned_url(
+            return self._signing_client.generate_presigned_url(
                 "get_object", Params={"Bucket": self.bucket, "Key": name}, ExpiresIn=expires)
+
+    @cached_property
+    def _signing_client(self) -> Any:
+        """The client presigned URLs are made with: the address browsers reach the store at
+        (``$ARTIFY_S3_PUBLIC_ENDPOINT_URL``, e.g. http://localhost:8333 when workers use
+        http://seaweedfs:8333 inside docker compose), else the workers' own endpoint."""
+        public = os.environ.get(PUBLIC_ENDPOINT_ENV)
+        if not public:
+            return self.client
+        from botocore.config import Config
+
+        environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+        with _session_lock:
+            return _session(environment).client("s3", endpoint_url=public,
+                                                config=Config(signature_version="s3v4"))
 
     def delete(self, key: str) -> None:
         name = self.object_key(key)

@@ -22,6 +22,17 @@ def test_presigned_url_downloads_the_object_without_credentials(s3_env, s3_clien
     assert browser_url(f"s3://{bucket}/out/a.stylized.mp4", 60).startswith(url.split("?")[0])
 
 
+def test_presigned_url_for_a_public_endpoint(s3_env, s3_endpoint, s3_client, bucket):
+    # Workers reach the store at 127.0.0.1, browsers at "localhost": links are signed for the latter.
+    s3_client.put_object(Bucket=bucket, Key="a.mp4", Body=b"public bytes")
+    public = s3_endpoint.replace("127.0.0.1", "localhost")
+    s3_env.setenv("ARTIFY_S3_PUBLIC_ENDPOINT_URL", public)
+    url = S3Store(f"s3://{bucket}").presigned_url("a.mp4", expires=600)
+    assert url.startswith(public)
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url, timeout=10) as response:
+        assert response.read() == b"public bytes"
+
+
 @pytest.mark.parametrize("expires", [0, 7 * 24 * 3600 + 1])
 def test_presigned_url_lifetime_is_bounded(s3_env, bucket, expires):
     with pytest.raises(ValueError, match="7 days"):
