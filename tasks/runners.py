@@ -1,4 +1,5 @@
-"""Where chunk stylization runs: in the flow's process, or on Dask workers (one per GPU).
+"""Where chunk stylization runs when it fans out: Dask workers, one per GPU (in process, the
+flow submits chunks to its own one-thread runner and needs nothing from here).
 
 Each Dask worker process loads the model once (``tasks.models.get_model`` is a
 per-process cache) and keeps it for every chunk it is given. Decoding and
@@ -11,13 +12,12 @@ from __future__ import annotations
 
 import os
 
-from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner
 
 
 def chunk_task_runner(workers: int = 0, address: str | None = None, device: str = "auto") -> TaskRunner:
-    """The task runner of the chunk stage.
+    """The task runner of the fanned-out chunk stage.
 
-    ``workers=0`` and no ``address``: one after another in this process (a one-thread runner).
     ``address``: an existing Dask scheduler (``dask scheduler`` + ``dask cuda worker``
     on each GPU machine). Otherwise a local Dask cluster of ``workers`` processes:
     one per GPU with dask-cuda's ``LocalCUDACluster`` when CUDA is wanted and
@@ -29,7 +29,7 @@ def chunk_task_runner(workers: int = 0, address: str | None = None, device: str 
 
         return DaskTaskRunner(address=address)
     if workers <= 0:
-        return ThreadPoolTaskRunner(max_workers=1)
+        raise ValueError(f"workers={workers}: a local Dask cluster needs at least one worker")
     from prefect_dask import DaskTaskRunner
 
     if device in ("cuda", "auto") and _dask_cuda_available() and _cuda_devices() > 0:
