@@ -38,8 +38,10 @@ def plot_per_frame(result: EvaluationResult, path: Path) -> Path:
     warp_axes.legend(loc="upper right")
     ssim_axes.plot(frames, per_frame.ssim, color="tab:green")
     ssim_axes.set(ylabel="SSIM vs content")
-    style_axes.plot(frames, per_frame.style_distance, color="tab:purple", label="Gram distance (scheduled style)")
-    if per_frame.style_distance_by_style is not None:
+    scheduled = per_frame.style_distance_by_style is not None
+    style_axes.plot(frames, per_frame.style_distance, color="tab:purple",
+                    label="Gram distance (scheduled style)" if scheduled else "Gram distance")
+    if scheduled:
         for style, column in enumerate(per_frame.style_distance_by_style.T):
             style_axes.plot(frames, column, linewidth=0.8, linestyle=":", label=f"to style {style}")
     if per_frame.style_distance_embedding is not None:
