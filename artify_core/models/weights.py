@@ -66,6 +66,21 @@ class WeightsEnum(Enum):
         known = ", ".join(m.name for m in cls)
         raise ValueError(f"unknown weights '{name}' for {cls.__name__}; known: {known}")
 
+    @classmethod
+    def resolve(cls, weights: "WeightsEnum | str") -> "WeightsEnum":
+        """A member given itself, its name ("DEFAULT" included) or its weight set's name;
+        ``InputError`` listing the known ones otherwise."""
+        if isinstance(weights, cls):
+            return weights
+        if weights in cls.__members__:  # includes aliases such as DEFAULT
+            return cls[weights]
+        try:
+            return cls.from_name(weights)
+        except ValueError as exc:
+            from artify_core.errors import InputError
+
+            raise InputError(str(exc)) from None
+
     def __getattr__(self, item: str) -> Any:
         # Enum members carry a Weights value; expose its attributes directly,
         # as torchvision does (``Raft_Large_Weights.DEFAULT.transforms``).
@@ -92,6 +107,17 @@ def weights_home() -> Path:
         return Path(explicit).expanduser()
     torch_home = os.environ.get("TORCH_HOME", os.path.join(os.path.expanduser("~"), ".cache", "torch"))
     return Path(torch_home) / "hub" / "checkpoints"
+
+
+def torchvision_member(enum: Any, name: str) -> Any:
+    """The member ``name`` ("DEFAULT", "C_T_V2" …) of a torchvision weights enum; ``InputError`` listing them otherwise."""
+    try:
+        return enum[name]
+    except KeyError:
+        from artify_core.errors import InputError
+
+        known = ", ".join(enum.__members__)
+        raise InputError(f"unknown weights {name!r} for {enum.__name__}; known: {known}") from None
 
 
 def torchvision_state_dict(member: Any, *, env_var: str, label: str, alternative: str,

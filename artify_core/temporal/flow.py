@@ -38,7 +38,7 @@ import torch
 import torch.nn.functional as F
 
 from artify_core.errors import InputError
-from artify_core.models.weights import torchvision_state_dict
+from artify_core.models.weights import torchvision_member, torchvision_state_dict
 
 RAFT_WEIGHTS_ENV = "ARTIFY_RAFT_WEIGHTS"
 # RAFT's correlation pyramid pools a 1/8-resolution grid three times.
@@ -179,7 +179,7 @@ def raft(
     builder, enum = builders[size]
     network = builder(weights=None, progress=False)
     if weights is not None:
-        network.load_state_dict(raft_state_dict(_weights_member(enum, weights), verify=verify))
+        network.load_state_dict(raft_state_dict(torchvision_member(enum, weights), verify=verify))
     return RaftFlow(network, device=torch.device(device), num_flow_updates=num_flow_updates,
                     batch_size=batch_size)
 
@@ -189,14 +189,6 @@ def raft_state_dict(member: Any, *, verify: bool = True) -> dict[str, torch.Tens
     torch hub cache, or a download (``artify_core.models.weights.torchvision_state_dict``)."""
     return torchvision_state_dict(member, env_var=RAFT_WEIGHTS_ENV, label="RAFT", verify=verify,
                                   alternative="use flow='dis', which needs no weights")
-
-
-def _weights_member(enum: Any, name: str) -> Any:
-    try:
-        return enum[name]
-    except KeyError:
-        known = ", ".join(enum.__members__)
-        raise InputError(f"unknown RAFT weights {name!r} for {enum.__name__}; known: {known}") from None
 
 
 def _check_frame_pairs(source: np.ndarray, target: np.ndarray) -> None:

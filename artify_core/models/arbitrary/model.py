@@ -30,6 +30,7 @@ from artify_core.models.arbitrary.networks import (
     StyleTransferNetwork,
 )
 from artify_core.models.base import StyleImage
+from artify_core.models.common import check_frames, resolve_device
 from artify_core.models.weights import Weights, WeightsEnum, sha256_file, weights_home
 
 # Bump when the same weights would give different pixels (preprocessing, numerics).
@@ -211,7 +212,7 @@ class ArbitraryStylizer:
 
     def embed_style(self, images: np.ndarray) -> np.ndarray:
         """RGB uint8 (N, H, W, 3) style images → float32 (N, 100) embeddings."""
-        _check_frames(images, "style images", min_side=1)
+        check_frames(images, "style images", min_side=1)
         return self._embed([image for image in images])
 
     def prepare_style(self, images: Sequence[StyleImage]) -> np.ndarray:
@@ -222,7 +223,7 @@ class ArbitraryStylizer:
         if not np.all(np.isfinite(mix)) or np.any(mix < 0) or mix.sum() <= 0:
             raise InputError(f"style weights must be non-negative with a positive sum; got {mix.tolist()}")
         for image in images:
-            _check_frames(image.pixels[None], f"style image {image.name or '(unnamed)'}", min_side=1)
+            check_frames(image.pixels[None], f"style image {image.name or '(unnamed)'}", min_side=1)
         embeddings = self._embed([image.pixels for image in images]).astype(np.float64)
         return ((mix / mix.sum()) @ embeddings).astype(np.float32)
 
@@ -242,7 +243,7 @@ class ArbitraryStylizer:
         ``strength`` in [0, 1] interpolates, as Magenta does, between each
         frame's own embedding (0) and the style's (1).
         """
-        _check_frames(frames, "frames", min_side=MIN_SIDE)
+        check_frames(frames, "frames", min_side=MIN_SIDE)
         embeddings = self._check_embeddings(embeddings, len(frames))
         if not 0.0 <= strength <= 1.0:
             raise InputError(f"strength must be between 0 and 1; got {strength}")
@@ -314,14 +315,6 @@ class ArbitraryStylizer:
         return torch.autocast(self.device.type, dtype=dtype or torch.float32, enabled=dtype is not None)
 
 
-def _check_frames(frames: np.ndarray, what: str, min_side: int) -> None:
-    if not isinstance(frames, np.ndarray) or frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
-        found = f"{frames.dtype} {frames.shape}" if isinstance(frames, np.ndarray) else type(frames).__name__
-        raise InputError(f"{what} must be RGB uint8 arrays of shape (N, H, W, 3); got {found}")
-    if frames.shape[0] and min(frames.shape[1:3]) < min_side:
-        raise InputError(f"{what} are {frames.shape[2]}x{frames.shape[1]}; both sides need at least {min_side} pixels")
-
-
 def arbitrary(
     *,
     weights: ArbitraryWeights | str = ArbitraryWeights.DEFAULT,
@@ -346,11 +339,11 @@ def arbitrary(
         channels_last: NHWC memory layout (same measurement, fp32: 15.5
             frames/s against 10.4 for NCHW).
     """
-    resolved = _resolve_device(device)
+    resolved = resolve_device(device)
     chosen = _resolve_precision(precision, resolved)
     if batch_size < 1:
         raise InputError(f"batch_size must be at least 1; got {batch_size}")
-    return _arbitrary(_weights_member(weights).value, resolved, chosen, batch_size, channels_last)
+    return _arbitrary(ArbitraryWeights.resolve(weights).value, resolved, chosen, batch_size, channels_last)
 
 
 def _arbitrary(weights: Weights, device: torch.device, precision: Precision, batch_size: int,
@@ -361,29 +354,6 @@ def _arbitrary(weights: Weights, device: torch.device, precision: Precision, bat
         load_transformer(directory / TRANSFORM_FILE),
         weights=weights, device=device, precision=precision, batch_size=batch_size, channels_last=channels_last,
     )
-
-
-def _weights_member(weights: ArbitraryWeights | str) -> ArbitraryWeights:
-    if isinstance(weights, ArbitraryWeights):
-        return weights
-    if weights in ArbitraryWeights.__members__:  # includes the DEFAULT alias
-        return ArbitraryWeights[weights]
-    try:
-        return ArbitraryWeights.from_name(weights)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
-
-
-def _resolve_device(device: str | torch.device) -> torch.device:
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise InputError(f"unknown device {device!r}; use auto, cpu, cuda or cuda:N") from exc
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise InputError(f"device {device!r} requested but CUDA is not available here; use device='cpu'")
-    return resolved
 
 
 def _resolve_precision(precision: str, device: torch.device) -> Precision:

@@ -25,7 +25,7 @@ from torch import nn
 
 from artify_core.errors import InputError
 from artify_core.hashing import params_digest
-from artify_core.models.arbitrary.model import _check_frames, _resolve_device
+from artify_core.models.common import check_frames, resolve_device
 from artify_core.models.base import StyleImage
 from artify_core.models.gatys import functional as G
 from artify_core.models.gatys.optimize import DEFAULT_LEARNING_RATES, LossWeights, Optimizer, Target, optimize
@@ -108,7 +108,7 @@ class GatysStylizer:
             raise InputError("no style images given; pass at least one StyleImage")
         mix = _normalised_weights([image.weight for image in images], "style weights")
         for image in images:
-            _check_frames(image.pixels[None], f"style image {image.name or '(unnamed)'}", min_side=1)
+            check_frames(image.pixels[None], f"style image {image.name or '(unnamed)'}", min_side=1)
         per_image = [self._grams(image.pixels) for image in images]
         return self.mix_styles([self._style(grams) for grams in per_image], mix.tolist())
 
@@ -197,7 +197,7 @@ class GatysStylizer:
 
     def _check_inputs(self, frames: np.ndarray, style: GatysStyle, strength: float) -> None:
         min_side = int(np.ceil(MIN_SIDE / min(self.settings.scales)))
-        _check_frames(frames, "frames", min_side=min_side)
+        check_frames(frames, "frames", min_side=min_side)
         self._check_style(style)
         _check_strength(strength)
 
@@ -377,7 +377,7 @@ def gatys(
     """
     from artify_core.temporal.flow import load_flow_estimator
 
-    resolved = _resolve_device(device)
+    resolved = resolve_device(device)
     network, version = _backbone(backbone, weights, download)
     loss = LossWeights(
         content=content_weight, style=style_weight, tv=tv_weight, temporal=temporal_weight,
@@ -407,7 +407,7 @@ def _backbone(name: str, weights: str | None, download: bool) -> tuple[nn.Module
         if weights is None:
             features = vgg19(weights=None, progress=False).features
             return VGG19Features(features), f"vgg19_random@{state_digest(features)[:16]}"
-        member = _member(VGG19Weights, weights)
+        member = VGG19Weights.resolve(weights)
         state, digest = load_vgg19_state_dict(member, download=download)
         network = vgg19(weights=None, progress=False)
         network.load_state_dict(state)
@@ -419,19 +419,10 @@ def _backbone(name: str, weights: str | None, download: bool) -> tuple[nn.Module
         if weights is None:
             predictor = StylePredictionNetwork()
             return MobileNetFeatures(predictor), f"mobilenet_random@{state_digest(predictor)[:16]}"
-        member = _member(ArbitraryWeights, weights)
+        member = ArbitraryWeights.resolve(weights)
         predictor = load_predictor(member.path(verify=True) / PREDICT_FILE)
         return MobileNetFeatures(predictor), member.value.version
     raise InputError(f"unknown Gatys backbone {name!r}; use one of {', '.join(BACKBONES)}")
-
-
-def _member(enum, name: str):
-    if name in enum.__members__:  # includes the DEFAULT alias
-        return enum[name]
-    try:
-        return enum.from_name(name)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
 
 
 def _check_settings(settings: GatysSettings, layers: Sequence[str]) -> None:

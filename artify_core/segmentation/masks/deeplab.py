@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from artify_core.errors import InputError
-from artify_core.models.weights import torchvision_state_dict
+from artify_core.models.weights import torchvision_member, torchvision_state_dict
 from artify_core.segmentation.masks.base import check_frames
 
 WEIGHTS_ENV = "ARTIFY_DEEPLAB_WEIGHTS"
@@ -112,7 +112,7 @@ def deeplab(
     if network is None:
         network = builder(weights=None, weights_backbone=None, num_classes=len(categories), aux_loss=None)
         if weights is not None:
-            state = segmentation_state_dict(_member(enum, weights), verify=verify)
+            state = segmentation_state_dict(torchvision_member(enum, weights), verify=verify)
             # Released DeepLabV3 checkpoints carry the training-only auxiliary head.
             network.load_state_dict({k: v for k, v in state.items() if not k.startswith("aux_classifier.")})
     resolved = torch.device("cuda" if str(device) == "auto" and torch.cuda.is_available() else
@@ -135,11 +135,3 @@ def _class_ids(classes: Sequence[str], categories: list[str]) -> list[int]:
         known = ", ".join(c for c in categories if c != "__background__")
         raise InputError(f"unknown segmentation classes {unknown or '(none given)'}; choose from: {known}")
     return [categories.index(c) for c in classes]
-
-
-def _member(enum: Any, name: str) -> Any:
-    try:
-        return enum[name]
-    except KeyError:
-        known = ", ".join(enum.__members__)
-        raise InputError(f"unknown weights {name!r} for {enum.__name__}; known: {known}") from None
