@@ -99,9 +99,10 @@ def stylize_chunks(info: VideoInfo, chunks: list[Chunk], chunk_keys: list[str], 
     cached = 0
     for future in as_completed(list(futures)):
         future.wait()  # keeps the engine's final state: the API may not have recorded "Cached" yet
-        if future.state.name == "Cached" or _remote(future):
+        from_cache = future.state.name == "Cached"
+        if from_cache or _remote(future):
             report_frames(futures[future].frames)  # frames stylized elsewhere (or not at all) report here
-        cached += future.state.name == "Cached"
+        cached += from_cache
     return [future.result() for future in futures], cached
 
 
