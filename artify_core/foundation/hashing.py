@@ -20,8 +20,12 @@ def file_digest(path: str | Path) -> str:
 
 
 def params_digest(params: Any) -> str:
-    """sha256 of the canonical JSON of ``params`` (sorted keys; floats as repr)."""
-    text = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+    """sha256 of the canonical JSON of ``params`` (sorted keys; floats as repr).
+
+    Only JSON values are accepted (``TypeError`` otherwise): a key must not
+    depend on how an object happens to print.
+    """
+    text = json.dumps(params, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

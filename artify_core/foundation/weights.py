@@ -8,7 +8,6 @@ weights are missing, says exactly how to provide them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from enum import Enum
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from artify_core.errors import WeightsUnavailableError
+from artify_core.foundation.hashing import file_digest
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Weights:
     def path(self, verify: bool = True) -> Path:
         path = self.locate()
         if verify and self.sha256 is not None:
-            digest = sha256_file(path)
+            digest = file_digest(path)
             if digest != self.sha256:
                 raise WeightsUnavailableError(
                     f"{path}: sha256 {digest[:12]}… does not match the expected "
@@ -89,14 +89,6 @@ class WeightsEnum(Enum):
         return getattr(self.value, item)
 
 
-def sha256_file(path: Path, chunk_bytes: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk_bytes):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def weights_home() -> Path:
     """Directory searched for user-provided weight files (air-gapped installs).
 
@@ -121,33 +113,52 @@ def torchvision_member(enum: Any, name: str) -> Any:
 
 
 def torchvision_state_dict(member: Any, *, env_var: str, label: str, alternative: str,
-                           verify: bool = True) -> dict[str, Any]:
+                           verify: bool = True, download: bool = True) -> dict[str, Any]:
     """The state dict of a torchvision weights enum member, for machines with or without network.
 
     Looked up in order: the file named by ``$env_var`` (alone when set: an
-    explicit choice is not second-guessed), torch hub's checkpoint cache, then a
-    download into that cache. Raises ``WeightsUnavailableError`` naming both ways
-    to provide the file, and ``alternative`` (what works without it), when none works.
+    explicit choice is not second-guessed), ``weights_home()`` (``$ARTIFY_WEIGHTS_DIR``
+    or torch hub's checkpoint cache), torch hub's checkpoint cache, then (with
+    ``download``) a download into that cache. Raises ``WeightsUnavailableError``
+    naming both ways to provide the file, and ``alternative`` (what works without
+    it), when none works. A copied file is checked against the digest prefix in
+    torchvision's file name (``verify=False`` for your own checkpoint).
     """
     import torch
 
     file_name = Path(member.url).name
     cache = Path(torch.hub.get_dir()) / "checkpoints"
     how = (f"Either allow the download of {member.url} into the torch cache ({cache}), or copy that file to "
-           f"this machine and set ${env_var} to its path; or {alternative}.")
+           f"this machine and set ${env_var} to its path (or put it in $ARTIFY_WEIGHTS_DIR); or {alternative}.")
     explicit = os.environ.get(env_var)
     if explicit:
         path = Path(explicit).expanduser()
         if not path.is_file():
             raise WeightsUnavailableError(f"${env_var} names {path}, which is not a file. " + how)
         return _load_checked(path, file_name, verify)
-    if (cache / file_name).is_file():
-        return _load_checked(cache / file_name, file_name, verify)
+    for directory in dict.fromkeys([weights_home(), cache]):
+        if (directory / file_name).is_file():
+            return _load_checked(directory / file_name, file_name, verify)
+    if not download:
+        raise WeightsUnavailableError(f"{label} weights {file_name} were not found in {weights_home()} or {cache}, "
+                                      "and downloading is off. " + how)
     try:
         return member.get_state_dict(progress=False, check_hash=verify)
     except (OSError, RuntimeError) as exc:  # URLError is an OSError
         raise WeightsUnavailableError(f"{label} weights {file_name} could not be downloaded "
                                       f"({exc.__class__.__name__}: {exc}). " + how) from exc
+
+
+def digest_prefix(member: Any) -> str:
+    """The first hex digits of the weights file's sha256, as torchvision's file names carry them
+    (``vgg19-dcbb9e9d.pth``): what a loaded file is checked against, and its identity in cache keys."""
+    return Path(member.url).name.rsplit("-", 1)[-1].split(".")[0]
+
+
+def normalization(member: Any) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(mean, std) of the input normalisation the weights were trained with, read from their transforms."""
+    transform = member.transforms()
+    return tuple(transform.mean), tuple(transform.std)
 
 
 def _load_checked(path: Path, file_name: str, verify: bool) -> dict[str, Any]:
@@ -157,7 +168,7 @@ def _load_checked(path: Path, file_name: str, verify: bool) -> dict[str, Any]:
     # which torch.hub checks on download; check a hand-copied file the same way.
     expected = file_name.rsplit("-", 1)[-1].split(".")[0]
     if verify:
-        digest = sha256_file(path)
+        digest = file_digest(path)
         if not digest.startswith(expected):
             raise WeightsUnavailableError(
                 f"{path}: sha256 {digest[:12]}… does not start with {expected}, the digest prefix of "

@@ -7,13 +7,12 @@ global figure state and no display needed); the contact sheet uses Pillow.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-if TYPE_CHECKING:
-    from artify_core.metrics.report import ContactSample, EvaluationResult, ReportFiles
+from artify_core.metrics.results import ContactSample, EvaluationResult, ReportFiles
 
 PANEL_WIDTH = 480
 LABEL_HEIGHT = 18
@@ -82,11 +81,31 @@ def _row(sample: ContactSample, panel_width: int) -> Image.Image:
     return row
 
 
-def render_markdown(result: EvaluationResult, files: ReportFiles) -> str:
-    """A short report linking the figures written next to it."""
+# (name, result attribute, number format, what a good value looks like), in reading order.
+FIGURES = (
+    ("warping-error ratio", "warping_error_ratio", ".2f", "1.0 = as stable as the source; lower is steadier"),
+    ("warping error (stylized)", "warping_error", ".3e", "Lai et al. 2018, masked MSE on 0–1"),
+    ("warping error (content)", "warping_error_content", ".3e", "the source's own"),
+    ("SSIM vs content", "ssim", ".3f", "luminance structure kept (1 = identical)"),
+    ("style distance (Gram)", "style_distance", ".3f", "0 = the style's feature statistics; lower is closer"),
+    ("style distance (embedding)", "style_distance_embedding", ".3f", "cosine distance in the style space"),
+)
+
+
+def figure_rows(result: EvaluationResult) -> list[dict[str, str]]:
+    """The whole-video figures as a person reads them: named, rounded, with what good looks like."""
     def number(value: float | None, spec: str) -> str:
         return "n/a" if value is None or value != value else format(value, spec)
 
+    rows = [{"metric": name, "value": number(getattr(result, attribute), spec), "reading": reading}
+            for name, attribute, spec, reading in FIGURES]
+    rows.append({"metric": "frames evaluated", "value": str(result.frames),
+                 "reading": f"{1000 * result.seconds_per_frame:.0f} ms per frame"})
+    return rows
+
+
+def render_markdown(result: EvaluationResult, files: ReportFiles) -> str:
+    """A short report linking the figures written next to it."""
     lines = [
         f"# Evaluation of {Path(result.stylized).name}",
         "",
@@ -96,12 +115,7 @@ def render_markdown(result: EvaluationResult, files: ReportFiles) -> str:
         "",
         "| metric | value | reading |",
         "| --- | --- | --- |",
-        f"| warping error (stylized) | {number(result.warping_error, '.3e')} | Lai et al. 2018, masked MSE on 0–1 |",
-        f"| warping error (content) | {number(result.warping_error_content, '.3e')} | the source's own |",
-        f"| warping-error ratio | {number(result.warping_error_ratio, '.2f')} | 1.0 = as stable as the source |",
-        f"| SSIM vs content | {number(result.ssim, '.4f')} | luminance structure kept (1 = identical) |",
-        f"| style distance (Gram) | {number(result.style_distance, '.4f')} | 0 = the style's feature statistics |",
-        f"| style distance (embedding) | {number(result.style_distance_embedding, '.4f')} | cosine distance |",
+        *(f"| {row['metric']} | {row['value']} | {row['reading']} |" for row in figure_rows(result)),
         "",
         f"![per-frame metrics]({files.plot.name})",
         "",

@@ -14,19 +14,19 @@ With ``report_dir`` it also writes ``metrics.json``, a per-frame plot
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from artify_core.errors import InputError
 from artify_core.images import load_image
 from artify_core.keyframes.schedule import StyleSchedule
+from artify_core.metrics.figures import contact_sheet, plot_per_frame, render_markdown
+from artify_core.metrics.results import ContactSample, EvaluationResult, PerFrameMetrics, ReportFiles
 from artify_core.metrics.ssim import ssim
 from artify_core.metrics.style import (
     StyleBackbone,
@@ -45,75 +45,6 @@ StyleSource = str | Path | np.ndarray | StyleImage
 # Full-resolution DIS "medium" for evaluation: slower than what smoothing uses,
 # so the metric's flow is not the very flow the smoother followed.
 EVALUATION_FLOW = {"preset": "medium", "scale": 1.0}
-
-
-@dataclass(frozen=True)
-class PerFrameMetrics:
-    """float64 (N,) per metric, index = frame number; NaN where undefined (frame 0 for warping errors)."""
-
-    warping_error: np.ndarray
-    warping_error_content: np.ndarray
-    ssim: np.ndarray
-    style_distance: np.ndarray
-    style_distance_embedding: np.ndarray | None = None
-    # (N, n_styles) Gram distance to every style of a schedule, when one was given.
-    style_distance_by_style: np.ndarray | None = None
-
-
-@dataclass(frozen=True)
-class ReportFiles:
-    """What ``write_report`` wrote into the report directory."""
-
-    directory: Path
-    json: Path
-    plot: Path
-    contact_sheet: Path
-    markdown: Path
-
-
-@dataclass(frozen=True)
-class EvaluationResult:
-    """Whole-video figures (means over frames; NaN-skipping) and the per-frame arrays behind them.
-
-    ``warping_error_ratio`` is output / content warping error: 1.0 means as
-    stable as the source. ``style_distance`` is the Gram distance;
-    ``style_distance_embedding`` the cosine distance in the style space, when
-    the backbone has one.
-    """
-
-    stylized: str
-    content: str
-    frames: int
-    warping_error: float
-    warping_error_content: float
-    warping_error_ratio: float
-    style_distance: float
-    ssim: float
-    style_distance_embedding: float | None
-    seconds: float
-    per_frame: PerFrameMetrics = field(repr=False)
-    flow: str = ""
-    backbone: str = ""
-    report: ReportFiles | None = None
-
-    @property
-    def seconds_per_frame(self) -> float:
-        return self.seconds / self.frames if self.frames else float("nan")
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON types; NaN becomes None."""
-        per_frame = {name: _json_list(values) if values.ndim == 1 else [_json_list(row) for row in values]
-                     for name, values in vars(self.per_frame).items() if values is not None}
-        summary = {name: _json_number(getattr(self, name)) for name in (
-            "frames", "warping_error", "warping_error_content", "warping_error_ratio", "style_distance",
-            "style_distance_embedding", "ssim", "seconds", "seconds_per_frame")}
-        return {**summary, "stylized": self.stylized, "content": self.content, "flow": self.flow,
-                "backbone": self.backbone, "per_frame": per_frame}
-
-    def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
-
-
 def evaluate_video(
     stylized_path: str | Path,
     content_path: str | Path,
@@ -127,6 +58,7 @@ def evaluate_video(
     report_dir: str | Path | None = None,
     contact_frames: int = 4,
     schedule: StyleSchedule | None = None,
+    on_frames: Callable[[int], None] | None = None,
 ) -> EvaluationResult:
     """Measures a stylized video against its content video and style image(s).
 
@@ -139,6 +71,7 @@ def evaluate_video(
         cuts: frames starting a new shot; their pair with the previous frame is
             left out of the warping errors (none by default, as in Lai et al.).
         max_frames: evaluate only the first frames.
+        on_frames: called with the number of frames measured after each batch (progress).
         report_dir: where to write the JSON, plot, contact sheet and report; None writes nothing.
         contact_frames: frames sampled (evenly) for the contact sheet.
         schedule: styles that change over time (a style video's keyframes);
@@ -162,7 +95,8 @@ def evaluate_video(
         scheduled = np.where(schedule.mix >= 0.5, schedule.style_b, schedule.style_a)[:frames]
     sampler = ContactSampler(frames, contact_frames)
     batches = _paired_batches(stylized_info, content_info, frames, batch_frames)
-    per_frame = _measure(batches, WarpingErrorMeter(flow, cuts=cuts), targets, scheduled, backbone, sampler)
+    per_frame = _measure(batches, WarpingErrorMeter(flow, cuts=cuts), targets, scheduled, backbone, sampler,
+                         on_frames)
     embedding = per_frame.style_distance_embedding
     result = EvaluationResult(
         stylized=str(stylized_path), content=str(content_path), frames=frames,
@@ -177,15 +111,6 @@ def evaluate_video(
     if report_dir is not None:
         result = replace(result, report=write_report(result, Path(report_dir), sampler.samples))
     return result
-
-
-@dataclass(frozen=True)
-class ContactSample:
-    """One frame for the contact sheet: RGB uint8 (H, W, 3) content and stylized."""
-
-    frame: int
-    content: np.ndarray
-    stylized: np.ndarray
 
 
 class ContactSampler:
@@ -207,8 +132,6 @@ class ContactSampler:
 
 def write_report(result: EvaluationResult, directory: Path, samples: Sequence[ContactSample]) -> ReportFiles:
     """Writes metrics.json, per_frame.png, contact_sheet.png and report.md into ``directory``."""
-    from artify_core.metrics.figures import contact_sheet, plot_per_frame, render_markdown
-
     directory.mkdir(parents=True, exist_ok=True)
     files = ReportFiles(directory, directory / "metrics.json", directory / "per_frame.png",
                         directory / "contact_sheet.png", directory / "report.md")
@@ -221,7 +144,7 @@ def write_report(result: EvaluationResult, directory: Path, samples: Sequence[Co
 
 def _measure(batches: Iterator[tuple[np.ndarray, np.ndarray]], meter: WarpingErrorMeter,
              targets: Sequence[StyleTarget], scheduled: np.ndarray, backbone: StyleBackbone,
-             sampler: ContactSampler) -> PerFrameMetrics:
+             sampler: ContactSampler, on_frames: Callable[[int], None] | None = None) -> PerFrameMetrics:
     """Every metric, batch by batch, over (content, stylized) pairs; frame i's style
     distance is to ``targets[scheduled[i]]``."""
     ssims, grams, embeds, by_style = [], [], [], []
@@ -239,6 +162,8 @@ def _measure(batches: Iterator[tuple[np.ndarray, np.ndarray]], meter: WarpingErr
             embeds.append(np.stack([d.embedding for d in each], axis=1)[rows, chosen])
         sampler.offer(content, stylized)
         position += len(stylized)
+        if on_frames is not None:
+            on_frames(len(stylized))
     warping = meter.result()
     embedding = np.concatenate(embeds) if embeds else None
     table = np.concatenate(by_style) if len(targets) > 1 else None
@@ -296,13 +221,3 @@ def _concat(parts: list[np.ndarray]) -> np.ndarray:
 def _mean(values: np.ndarray) -> float:
     finite = values[np.isfinite(values)]
     return float(finite.mean()) if finite.size else float("nan")
-
-
-def _json_number(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _json_list(values: np.ndarray) -> list[float | None]:
-    return [float(v) if math.isfinite(v) else None for v in np.asarray(values, np.float64)]

@@ -26,8 +26,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
+from artify_core.models.functional import gram_matrix, resize_shorter_side as resize_image_shorter_side
 from artify_core.errors import InputError
 
 # Float in [0, 1], (N, 3, H, W) → activations (N, C, h, w), one per layer.
@@ -70,12 +70,8 @@ class StyleDistances:
 
 
 def gram_matrices(features: Sequence[torch.Tensor]) -> list[torch.Tensor]:
-    """(N, C, h, w) activations → (N, C, C) Gram matrices, normalised by h·w (size-independent)."""
-    grams = []
-    for activation in features:
-        flat = activation.flatten(2).float()
-        grams.append(flat @ flat.transpose(1, 2) / flat.shape[-1])
-    return grams
+    """(N, C, h, w) activations → (N, C, C) Gram matrices, normalised by C·h·w (size-independent)."""
+    return [gram_matrix(activation.float()) for activation in features]
 
 
 def gram_distance(grams: Sequence[torch.Tensor], targets: Sequence[torch.Tensor]) -> torch.Tensor:
@@ -97,10 +93,7 @@ def resize_shorter_side(images: np.ndarray, size: int = GRAM_SIZE) -> torch.Tens
     """RGB uint8 (N, H, W, 3) → float32 (N, 3, h, w) in [0, 1] with min(h, w) = ``size`` (antialiased)."""
     # A copy: decoded frames are read-only buffers, which torch will not wrap.
     tensor = torch.from_numpy(np.array(images)).permute(0, 3, 1, 2).float().div_(255.0)
-    height, width = tensor.shape[-2:]
-    scale = size / min(height, width)
-    shape = (max(1, round(height * scale)), max(1, round(width * scale)))
-    return F.interpolate(tensor, size=shape, mode="bilinear", antialias=True, align_corners=False).clamp_(0, 1)
+    return resize_image_shorter_side(tensor, size)
 
 
 @torch.inference_mode()

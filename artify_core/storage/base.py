@@ -40,6 +40,11 @@ class ArtifactStore(Protocol):
 
     uri: str
 
+    def check(self) -> None:
+        """Raises ``StorageError`` (unusable as configured) or ``StorageUnavailableError``
+        (unreachable) within seconds: called before a run starts any work."""
+        ...
+
     def exists(self, key: str) -> bool: ...
 
     def stat(self, key: str) -> ObjectInfo:

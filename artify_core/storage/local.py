@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
-from artify_core.storage.base import ObjectInfo, validate_key
-
-# mkstemp creates files 0600; published files get the usual mode of new files.
-PUBLISHED_MODE = 0o644
+from artify_core.foundation.publish import replace_atomically
+from artify_core.storage.base import ObjectInfo, StorageError, validate_key
 
 
 class LocalStore:
@@ -19,11 +16,19 @@ class LocalStore:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).expanduser().resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StorageError(f"{self.root}: cannot create the artifact store ({error.strerror}); "
+                               "choose another --store") from error
         self.uri = str(self.root)
 
     def __repr__(self) -> str:
         return f"LocalStore({self.uri!r})"
+
+    def check(self) -> None:
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise StorageError(f"{self.uri}: the artifact store is not writable; choose another --store")
 
     def _path(self, key: str) -> Path:
         return self.root / validate_key(key)
@@ -64,29 +69,9 @@ class LocalStore:
     def list(self, prefix: str = "") -> Iterator[str]:
         for path in sorted(self.root.rglob("*")):
             key = path.relative_to(self.root).as_posix()
-            if path.is_file() and key.startswith(prefix) and ".part" not in path.name:
+            hidden = any(part.startswith(".") for part in path.relative_to(self.root).parts)  # temp files, locks
+            if path.is_file() and key.startswith(prefix) and not hidden:
                 yield key
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
-
-
-def temp_beside(target: Path) -> Path:
-    """An empty ``.<name>.XXXX.part`` file in ``target``'s directory, so that the
-    final ``os.replace`` stays on one file system (rename is atomic only there)."""
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.fchmod(handle, PUBLISHED_MODE)
-    os.close(handle)
-    return Path(name)
-
-
-def replace_atomically(target: Path, write: Callable[[Path], object]) -> None:
-    """Runs ``write(temp)`` then renames temp over ``target``; a failure leaves
-    ``target`` as it was and no temp file behind."""
-    temp = temp_beside(target)
-    try:
-        write(temp)
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise

@@ -24,7 +24,7 @@ from artify_core.storage.base import (
     StorageUnavailableError,
     validate_key,
 )
-from artify_core.storage.local import temp_beside
+from artify_core.foundation.publish import temporary_sibling
 
 MiB = 1 << 20
 # S3 refuses parts below 5 MiB (except the last) and more than 10,000 parts.
@@ -130,6 +130,20 @@ class S3Store:
         with _session_lock:  # a session is not safe to create clients from concurrently
             return _session(environment).client("s3", config=config)
 
+    def check(self) -> None:
+        """One HEAD of the bucket with a short budget (2 attempts, 3 s to connect): a store that is
+        down before a run fails it in seconds rather than after every task's retries."""
+        from botocore.config import Config
+
+        config = Config(retries={"mode": "standard", "total_max_attempts": 2}, connect_timeout=3,
+                        read_timeout=10, signature_version="s3v4")
+        environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+        with _session_lock:
+            client = _session(environment).client("s3", config=config)
+        with self._errors(None):
+            client.head_bucket(Bucket=self.bucket)
+        self._bucket_exists = True
+
     @cached_property
     def _transfer(self) -> Any:
         from boto3.s3.transfer import TransferConfig
@@ -156,6 +170,7 @@ class S3Store:
     def put_file(self, key: str, source: Path) -> str:
         name = self.object_key(key)
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        self._require_bucket(key)
         with self._errors(key):
             # s3transfer aborts a multipart upload whose parts or completion fail.
             self.client.upload_file(str(source), self.bucket, name, Config=self._transfer,
@@ -167,7 +182,7 @@ class S3Store:
         With ``if_match`` (an ETag from :meth:`stat`) it fails with ``StorageError``
         rather than return the bytes of another version."""
         name, destination = self.object_key(key), Path(destination)
-        temp = temp_beside(destination)
+        temp = temporary_sibling(destination)
         try:
             with self._errors(key):
                 if if_match:
@@ -209,6 +224,7 @@ class S3Store:
 
     def put_bytes(self, key: str, data: bytes) -> str:
         name = self.object_key(key)
+        self._require_bucket(key)
         with self._errors(key):
             self.client.put_object(Bucket=self.bucket, Key=name, Body=data)
         return key
@@ -332,6 +348,26 @@ class S3Store:
             return StorageUnavailableError(f"{where}: the S3 endpoint failed after retries ({code})")
         message = error.response.get("Error", {}).get("Message", "")
         return StorageError(f"{where}: S3 refused the request: {code} {message}".rstrip())
+
+    def _require_bucket(self, key: str) -> None:
+        """Refuses to write into a bucket that does not exist. AWS would refuse the PUT itself, but
+        SeaweedFS creates the bucket on the fly: a typo in a URI would quietly make a new bucket.
+        An unreachable endpoint fails here, after the client's retries, as it would on the PUT."""
+        if self._bucket_exists:
+            return
+        from botocore.exceptions import ClientError
+
+        with self._errors(key):
+            try:
+                self.client.head_bucket(Bucket=self.bucket)
+            except ClientError as error:
+                code = str(error.response.get("Error", {}).get("Code", ""))
+                if code in ("404", "NoSuchBucket", "NotFound"):
+                    raise StorageError(f"{self.uri}: bucket {self.bucket!r} does not exist at "
+                                       f"{self._endpoint()}; create it or fix the URI") from None
+                if code not in _DENIED:  # without ListBucket rights HEAD says 403: let the PUT decide
+                    raise
+        self._bucket_exists = True
 
     def _bucket_found(self) -> bool:
         """Whether the bucket exists, asked once: HEAD answers a bare 404 both for a

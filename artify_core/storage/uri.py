@@ -14,9 +14,9 @@ import shutil
 from pathlib import Path, PurePosixPath
 
 from artify_core.errors import InputError, OutputError
-from artify_core.hashing import file_digest
+from artify_core.foundation.hashing import file_digest
 from artify_core.storage.base import validate_key
-from artify_core.storage.local import replace_atomically
+from artify_core.foundation.publish import replace_atomically
 from artify_core.storage.s3 import S3Store, parse_s3_uri
 
 
@@ -79,7 +79,7 @@ def remote_identity(uri: str | Path) -> str:
 
     ``s3://…``: the URI and its ETag (one HEAD request; changes when the object
     is replaced). Local: the sha256 of the file's bytes, as
-    :func:`artify_core.hashing.file_digest`.
+    :func:`artify_core.foundation.hashing.file_digest`.
     """
     if not is_remote(uri):
         return file_digest(_local(uri))
@@ -114,6 +114,15 @@ def exists(uri: str | Path) -> bool:
         return _local(uri).is_file()
     store, key = _object_store(str(uri))
     return store.exists(key)
+
+
+def delete(uri: str | Path) -> None:
+    """Removes the file or object at ``uri`` (nothing when it is absent)."""
+    if not is_remote(uri):
+        _local(uri).unlink(missing_ok=True)
+        return
+    store, key = _object_store(str(uri))
+    store.delete(key)
 
 
 def read_bytes(uri: str | Path) -> bytes:

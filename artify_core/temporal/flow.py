@@ -38,7 +38,7 @@ import torch
 import torch.nn.functional as F
 
 from artify_core.errors import InputError
-from artify_core.models.weights import torchvision_member, torchvision_state_dict
+from artify_core.foundation.weights import torchvision_member, torchvision_state_dict
 
 RAFT_WEIGHTS_ENV = "ARTIFY_RAFT_WEIGHTS"
 # RAFT's correlation pyramid pools a 1/8-resolution grid three times.
@@ -186,7 +186,7 @@ def raft(
 
 def raft_state_dict(member: Any, *, verify: bool = True) -> dict[str, torch.Tensor]:
     """The state dict of a torchvision RAFT weights enum member: ``$ARTIFY_RAFT_WEIGHTS``, the
-    torch hub cache, or a download (``artify_core.models.weights.torchvision_state_dict``)."""
+    torch hub cache, or a download (``artify_core.foundation.weights.torchvision_state_dict``)."""
     return torchvision_state_dict(member, env_var=RAFT_WEIGHTS_ENV, label="RAFT", verify=verify,
                                   alternative="use flow='dis', which needs no weights")
 

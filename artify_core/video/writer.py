@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import queue
 import subprocess
-import tempfile
 import threading
 from fractions import Fraction
 from pathlib import Path
@@ -24,13 +23,12 @@ from typing import Sequence
 import numpy as np
 
 from artify_core.errors import OutputError, VideoError
+from artify_core.foundation.publish import temporary_sibling as _temporary_sibling
 from artify_core.video.binary import ffmpeg_exe
 
 # Audio codecs an MP4 can carry as they are; anything else is re-encoded to AAC.
 _MP4_AUDIO = {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"}
 
-# mkstemp creates files 0600; published files get the usual mode of new files.
-PUBLISHED_MODE = 0o644
 # Batches waiting for the encoder: enough to keep it busy, few enough to bound memory.
 QUEUED_BATCHES = 2
 
@@ -41,14 +39,11 @@ def encoded_size(width: int, height: int) -> tuple[int, int]:
 
 
 def temporary_sibling(target: Path, suffix: str) -> Path:
-    """A fresh, unique path in ``target``'s directory (same filesystem: rename is atomic)."""
+    """``foundation.publish.temporary_sibling``, failing as ``OutputError`` naming the folder."""
     try:
-        handle, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{suffix}", dir=target.parent)
+        return _temporary_sibling(target, suffix)
     except OSError as exc:
         raise OutputError(f"{target}: cannot write to {target.parent} ({exc.strerror})") from exc
-    os.fchmod(handle, PUBLISHED_MODE)
-    os.close(handle)
-    return Path(name)
 
 
 def check_writable(target: Path) -> None:

@@ -21,8 +21,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 from artify_core.errors import InputError, WeightsUnavailableError
-from artify_core.hashing import combine
-from artify_core.models.arbitrary import onnx_weights
+from artify_core.foundation.hashing import combine
+import artify_core.models.arbitrary.onnx_weights as onnx_weights
 from artify_core.models.arbitrary.networks import (
     EMBEDDING_DIM,
     MIN_SIDE,
@@ -31,7 +31,8 @@ from artify_core.models.arbitrary.networks import (
 )
 from artify_core.models.base import StyleImage
 from artify_core.models.common import check_frames, resolve_device
-from artify_core.models.weights import Weights, WeightsEnum, sha256_file, weights_home
+from artify_core.foundation.hashing import file_digest
+from artify_core.foundation.weights import Weights, WeightsEnum, weights_home
 
 # Bump when the same weights would give different pixels (preprocessing, numerics).
 CODE_VERSION = "1"
@@ -91,7 +92,7 @@ class FileSetWeights(Weights):
     def path(self, verify: bool = True) -> Path:
         directory = self.locate()
         for name, expected in self.files if verify else ():
-            digest = sha256_file(directory / name)
+            digest = file_digest(directory / name)
             if digest != expected:
                 raise WeightsUnavailableError(
                     f"{directory / name}: sha256 {digest[:12]}… does not match the expected "
@@ -208,7 +209,7 @@ class ArbitraryStylizer:
     @property
     def version(self) -> str:
         """Code version, weights digest and precision: all three change the pixels."""
-        return f"{self.name}-{CODE_VERSION}+{self.weights.version}+{self.precision}"
+        return _version(self.weights, self.precision)
 
     def embed_style(self, images: np.ndarray) -> np.ndarray:
         """RGB uint8 (N, H, W, 3) style images → float32 (N, 100) embeddings."""
@@ -344,6 +345,16 @@ def arbitrary(
     if batch_size < 1:
         raise InputError(f"batch_size must be at least 1; got {batch_size}")
     return _arbitrary(ArbitraryWeights.resolve(weights).value, resolved, chosen, batch_size, channels_last)
+
+
+def model_version(*, weights: ArbitraryWeights | str = ArbitraryWeights.DEFAULT, device: str | torch.device = "auto",
+                  precision: str = "auto", **_: object) -> str:
+    """The version ``arbitrary(...)`` with these arguments would report, without loading its weights."""
+    return _version(ArbitraryWeights.resolve(weights).value, _resolve_precision(precision, resolve_device(device)))
+
+
+def _version(weights: Weights, precision: str) -> str:
+    return f"arbitrary-{CODE_VERSION}+{weights.version}+{precision}"
 
 
 def _arbitrary(weights: Weights, device: torch.device, precision: Precision, batch_size: int,

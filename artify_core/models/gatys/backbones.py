@@ -19,9 +19,6 @@ from torch import Tensor, nn
 
 from artify_core.models.arbitrary.networks import StylePredictionNetwork
 
-# torchvision's ImageNet normalisation (VGG19_Weights.IMAGENET1K_V1.transforms).
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 # VGG19 (configuration "E" of Simonyan & Zisserman): conv layers per block.
 VGG19_BLOCKS = (2, 2, 4, 4, 4)
 
@@ -31,6 +28,8 @@ class VGG19Features(nn.Module):
 
     Args:
         features: torchvision ``vgg19().features`` (any weights).
+        mean, std: the input normalisation the weights were trained with (read
+            from their transforms: ``foundation.weights.normalization``).
         pooling: "avg" replaces max pooling by average pooling, which Gatys et
             al. found to give smoother results (better gradient flow); "max"
             keeps the trained network as it is.
@@ -43,7 +42,8 @@ class VGG19Features(nn.Module):
     default_style_layers: Mapping[str, float] = {f"relu{b}_1": 0.2 for b in range(1, 6)}
     default_content_layers: tuple[str, ...] = ("relu4_2",)
 
-    def __init__(self, features: nn.Sequential, *, pooling: str = "avg"):
+    def __init__(self, features: nn.Sequential, *, mean: Sequence[float], std: Sequence[float],
+                 pooling: str = "avg"):
         super().__init__()
         if pooling not in ("avg", "max"):
             raise ValueError(f"pooling must be 'avg' or 'max'; got {pooling!r}")
@@ -58,8 +58,8 @@ class VGG19Features(nn.Module):
                 module = nn.AvgPool2d(kernel_size=2, stride=2)
             modules.append((name, module))
         self.layers = nn.ModuleDict(modules)
-        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1), persistent=False)
 
     @property
     def feature_layers(self) -> tuple[str, ...]:

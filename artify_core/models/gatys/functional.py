@@ -23,19 +23,14 @@ from typing import Mapping
 
 import torch
 from torch import Tensor
+
+from artify_core.models.functional import gram_matrix
 import torch.nn.functional as F
 
 # ITU-R BT.601 luma and the YIQ chroma axes, as in Gatys et al.'s colour paper.
 _RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114],
                             [0.595716, -0.274453, -0.321263],
                             [0.211456, -0.522591, 0.311135]])
-
-
-def gram_matrix(features: Tensor) -> Tensor:
-    """Channel correlations of feature maps: (N, C, H, W) → (N, C, C), F·Fᵀ / (C·H·W)."""
-    n, c, h, w = features.shape
-    rows = features.reshape(n, c, h * w)
-    return torch.bmm(rows, rows.transpose(1, 2)) / (c * h * w)
 
 
 def content_loss(features: Mapping[str, Tensor], targets: Mapping[str, Tensor]) -> Tensor:

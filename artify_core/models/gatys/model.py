@@ -16,18 +16,18 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from artify_core.errors import InputError
-from artify_core.hashing import params_digest
+from artify_core.foundation.hashing import params_digest
 from artify_core.models.common import check_frames, resolve_device
 from artify_core.models.base import StyleImage
-from artify_core.models.gatys import functional as G
+import artify_core.models.gatys.functional as G
+from artify_core.models.functional import gram_matrix, resize_shorter_side
 from artify_core.models.gatys.optimize import DEFAULT_LEARNING_RATES, LossWeights, Optimizer, Target, optimize
 from artify_core.temporal.flow import FlowEstimator
 from artify_core.temporal.functional import consistency_mask, linked_frames, previous_frames, warp
@@ -99,8 +99,7 @@ class GatysStylizer:
     @property
     def version(self) -> str:
         """Code version, backbone weights digest and a digest of the settings: all change the pixels."""
-        settings = params_digest(dataclasses.asdict(self.settings))[:12]
-        return f"{self.name}-{CODE_VERSION}+{self.backbone_version}+{settings}"
+        return _version(self.backbone_version, self.settings)
 
     def prepare_style(self, images: Sequence[StyleImage]) -> GatysStyle:
         """The weighted mean of the images' Gram matrices; weights are normalised to sum 1."""
@@ -172,12 +171,12 @@ class GatysStylizer:
 
     @torch.no_grad()
     def _grams(self, pixels: np.ndarray) -> dict[str, np.ndarray]:
-        image = _resize_shorter_side(self._tensor(pixels), self.settings.style_size)
+        image = resize_shorter_side(self._tensor(pixels), self.settings.style_size, mode="bicubic")
         if self.settings.preserve_color:
             image = G.luminance_image(image)
         layers = [name for name, _ in self.settings.loss.style_layers]
         features = self.backbone.features(image, layers)
-        return {name: G.gram_matrix(features[name])[0].float().cpu().numpy() for name in layers}
+        return {name: gram_matrix(features[name])[0].float().cpu().numpy() for name in layers}
 
     def _style(self, grams: dict[str, np.ndarray]) -> GatysStyle:
         return GatysStyle(grams, self.backbone_version, self.settings.preserve_color)
@@ -281,13 +280,6 @@ def _check_strength(strength: float) -> None:
         raise InputError(f"strength must be between 0 and 1; got {strength}")
 
 
-def _resize_shorter_side(image: torch.Tensor, side: int) -> torch.Tensor:
-    height, width = image.shape[-2:]
-    scale = side / min(height, width)
-    size = (max(1, round(height * scale)), max(1, round(width * scale)))
-    return F.interpolate(image, size=size, mode="bicubic", antialias=True, align_corners=False).clamp_(0.0, 1.0)
-
-
 def _array(image: torch.Tensor) -> np.ndarray:
     """float (1, 3, H, W) → float32 (H, W, 3) on the CPU."""
     return np.ascontiguousarray(image[0].permute(1, 2, 0).float().cpu().numpy())
@@ -352,7 +344,7 @@ def gatys(
             or "mobilenet" (the arbitrary model's MobileNet-v2 style predictor,
             installed with it: no download).
         weights: "DEFAULT" or a member name of the backbone's weights enum
-            (``VGG19Weights``, ``ArbitraryWeights``); None builds a randomly
+            (torchvision's ``VGG19_Weights``, ``ArbitraryWeights``); None builds a randomly
             initialised backbone, for tests and benchmarks only (its pictures
             are meaningless; torch's global seed decides it).
         iterations: optimiser iterations per frame, at each scale.
@@ -379,20 +371,70 @@ def gatys(
 
     resolved = resolve_device(device)
     network, version = _backbone(backbone, weights, download)
+    settings = _settings(type(network), iterations, first_frame_iterations, optimizer, learning_rate, content_weight,
+                         style_weight, tv_weight, temporal_weight, content_layers, style_layers, scales,
+                         preserve_color, style_size)
+    _check_settings(settings, network.feature_layers)
+    return GatysStylizer(network, backbone_version=version, settings=settings, device=resolved,
+                         flow=load_flow_estimator(flow))
+
+
+def model_version(**options: Any) -> str:
+    """The version ``gatys(**options)`` would report, without loading the backbone's weights
+    (a randomly initialised backbone, ``weights=None``, is identified only once built)."""
+    import inspect
+
+    from artify_core.models.gatys.backbones import MobileNetFeatures, VGG19Features
+
+    bound = inspect.signature(gatys).bind(**options)
+    bound.apply_defaults()
+    arguments = bound.arguments
+    network = {"vgg19": VGG19Features, "mobilenet": MobileNetFeatures}.get(arguments["backbone"])
+    if network is None:
+        raise InputError(f"unknown Gatys backbone {arguments['backbone']!r}; use one of {', '.join(BACKBONES)}")
+    settings = _settings(network, *(arguments[name] for name in _SETTING_ARGUMENTS))
+    return _version(_backbone_identity(arguments["backbone"], arguments["weights"]), settings)
+
+
+# gatys()'s arguments that make up its GatysSettings, in _settings' order.
+_SETTING_ARGUMENTS = ("iterations", "first_frame_iterations", "optimizer", "learning_rate", "content_weight",
+                      "style_weight", "tv_weight", "temporal_weight", "content_layers", "style_layers", "scales",
+                      "preserve_color", "style_size")
+
+
+def _settings(network: type, iterations: int, first_frame_iterations: int | None, optimizer: str,
+              learning_rate: float | None, content_weight: float, style_weight: float, tv_weight: float,
+              temporal_weight: float, content_layers: Sequence[str] | None, style_layers: Mapping[str, float] | None,
+              scales: Sequence[float], preserve_color: bool, style_size: int) -> GatysSettings:
     loss = LossWeights(
         content=content_weight, style=style_weight, tv=tv_weight, temporal=temporal_weight,
         content_layers=tuple(content_layers if content_layers is not None else network.default_content_layers),
         style_layers=tuple((style_layers if style_layers is not None else network.default_style_layers).items()),
     )
-    settings = GatysSettings(
+    return GatysSettings(
         iterations=iterations,
         first_frame_iterations=2 * iterations if first_frame_iterations is None else first_frame_iterations,
         optimizer=optimizer, learning_rate=learning_rate, loss=loss, scales=tuple(float(s) for s in scales),
         preserve_color=preserve_color, style_size=style_size,
     )
-    _check_settings(settings, network.feature_layers)
-    return GatysStylizer(network, backbone_version=version, settings=settings, device=resolved,
-                         flow=load_flow_estimator(flow))
+
+
+def _version(backbone_version: str, settings: GatysSettings) -> str:
+    return f"gatys-{CODE_VERSION}+{backbone_version}+{params_digest(dataclasses.asdict(settings))[:12]}"
+
+
+def _backbone_identity(name: str, weights: str | None) -> str:
+    """The weights' name and digest as data say them (VGG19: the digest prefix in torchvision's file name,
+    which loading checks; MobileNet: the arbitrary weights' sha256)."""
+    if weights is None:
+        return f"{name}_random"
+    if name == "vgg19":
+        from artify_core.models.gatys.weights import vgg19_identity
+
+        return vgg19_identity(weights)
+    from artify_core.models.arbitrary.model import ArbitraryWeights
+
+    return ArbitraryWeights.resolve(weights).value.version
 
 
 def _backbone(name: str, weights: str | None, download: bool) -> tuple[nn.Module, str]:
@@ -402,16 +444,17 @@ def _backbone(name: str, weights: str | None, download: bool) -> tuple[nn.Module
     if name == "vgg19":
         from torchvision.models import vgg19
 
-        from artify_core.models.gatys.weights import VGG19Weights, load_vgg19_state_dict
+        from artify_core.foundation.weights import normalization
+        from artify_core.models.gatys.weights import load_vgg19_state_dict, vgg19_member
 
+        # The input normalisation the weights were trained with (random weights: the same, for realism).
+        mean, std = normalization(vgg19_member(weights or "DEFAULT"))
         if weights is None:
             features = vgg19(weights=None, progress=False).features
-            return VGG19Features(features), f"vgg19_random@{state_digest(features)[:16]}"
-        member = VGG19Weights.resolve(weights)
-        state, digest = load_vgg19_state_dict(member, download=download)
+            return VGG19Features(features, mean=mean, std=std), f"vgg19_random@{state_digest(features)[:16]}"
         network = vgg19(weights=None, progress=False)
-        network.load_state_dict(state)
-        return VGG19Features(network.features), f"{member.value.name}@{digest[:16]}"
+        network.load_state_dict(load_vgg19_state_dict(weights, download=download))
+        return VGG19Features(network.features, mean=mean, std=std), _backbone_identity(name, weights)
     if name == "mobilenet":
         from artify_core.models.arbitrary.model import PREDICT_FILE, ArbitraryWeights, load_predictor
         from artify_core.models.arbitrary.networks import StylePredictionNetwork
@@ -421,7 +464,7 @@ def _backbone(name: str, weights: str | None, download: bool) -> tuple[nn.Module
             return MobileNetFeatures(predictor), f"mobilenet_random@{state_digest(predictor)[:16]}"
         member = ArbitraryWeights.resolve(weights)
         predictor = load_predictor(member.path(verify=True) / PREDICT_FILE)
-        return MobileNetFeatures(predictor), member.value.version
+        return MobileNetFeatures(predictor), _backbone_identity(name, weights)
     raise InputError(f"unknown Gatys backbone {name!r}; use one of {', '.join(BACKBONES)}")
 
 

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from artify_core.models.gatys import functional as G
+import artify_core.models.gatys.functional as G
 
 Optimizer = Literal["lbfgs", "adam"]
 # Adam's step is about lr per pixel per iteration on the [0, 1] scale; 0.02

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from artify_core.errors import InputError
-from artify_core.models.weights import torchvision_member, torchvision_state_dict
+from artify_core.foundation.weights import normalization, torchvision_member, torchvision_state_dict
 from artify_core.segmentation.masks.base import check_frames
 
 WEIGHTS_ENV = "ARTIFY_DEEPLAB_WEIGHTS"
@@ -43,14 +43,16 @@ class DeepLabMasks:
         class_ids: channels of ``out`` that count as foreground.
         work_height: frames are resized to this many rows for the network
             (torchvision's transforms use 520), masks resized back.
+        mean, std: the input normalisation of the weights' transforms.
     """
 
     name = "deeplab"
 
     def __init__(self, network: torch.nn.Module, class_ids: Sequence[int], *, device: torch.device,
-                 work_height: int = 520, batch_size: int = 4):
+                 mean: Sequence[float], std: Sequence[float], work_height: int = 520, batch_size: int = 4):
         self.network = network.to(device).eval().requires_grad_(False)
         self.class_ids, self.device = list(class_ids), device
+        self.mean, self.std = tuple(mean), tuple(std)
         self.work_height, self.batch_size = work_height, batch_size
 
     def reset(self, start_frame: int = 0) -> None:
@@ -69,9 +71,8 @@ class DeepLabMasks:
         if height != self.work_height:
             size = (self.work_height, max(1, round(width * self.work_height / height)))
             pixels = F.interpolate(pixels, size=size, mode="bilinear", antialias=True, align_corners=False)
-        # ImageNet statistics, as in the weights' SemanticSegmentation transform.
-        mean = torch.tensor([0.485, 0.456, 0.406], device=self.device).view(1, 3, 1, 1)
-        std = torch.tensor([0.229, 0.224, 0.225], device=self.device).view(1, 3, 1, 1)
+        mean = torch.tensor(self.mean, device=self.device).view(1, 3, 1, 1)
+        std = torch.tensor(self.std, device=self.device).view(1, 3, 1, 1)
         logits = self.network((pixels - mean) / std)["out"]
         probability = logits.float().softmax(1)[:, self.class_ids].sum(1, keepdim=True)
         probability = F.interpolate(probability, size=(height, width), mode="bilinear", align_corners=False)
@@ -117,12 +118,14 @@ def deeplab(
             network.load_state_dict({k: v for k, v in state.items() if not k.startswith("aux_classifier.")})
     resolved = torch.device("cuda" if str(device) == "auto" and torch.cuda.is_available() else
                             "cpu" if str(device) == "auto" else device)
-    return DeepLabMasks(network, class_ids, device=resolved, work_height=work_height, batch_size=batch_size)
+    mean, std = normalization(torchvision_member(enum, weights or "DEFAULT"))
+    return DeepLabMasks(network, class_ids, device=resolved, mean=mean, std=std, work_height=work_height,
+                        batch_size=batch_size)
 
 
 def segmentation_state_dict(member: Any, *, verify: bool = True) -> dict[str, torch.Tensor]:
     """The state dict of a torchvision segmentation weights member: ``$ARTIFY_DEEPLAB_WEIGHTS``, the
-    torch hub cache, or a download (``artify_core.models.weights.torchvision_state_dict``)."""
+    torch hub cache, or a download (``artify_core.foundation.weights.torchvision_state_dict``)."""
     return torchvision_state_dict(member, env_var=WEIGHTS_ENV, label="segmentation", verify=verify,
                                   alternative="use --mask motion or file:PATH, which need no weights")
 

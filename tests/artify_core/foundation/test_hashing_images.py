@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from artify_core.errors import ImageError
-from artify_core.hashing import combine, file_digest, params_digest
+from artify_core.foundation.hashing import combine, file_digest, params_digest
 from artify_core.images import load_image
 
 

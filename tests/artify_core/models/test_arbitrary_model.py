@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from artify_core.errors import InputError, WeightsUnavailableError
-from artify_core.hashing import combine
+from artify_core.foundation.hashing import combine
 from artify_core.models.arbitrary.model import (
     PREDICT_FILE,
     TRANSFORM_FILE,

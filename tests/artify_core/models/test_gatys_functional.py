@@ -7,6 +7,7 @@ import torch
 from torchvision.models import vgg19
 
 from artify_core.models.arbitrary.networks import StylePredictionNetwork
+from artify_core.models.functional import gram_matrix
 from artify_core.models.gatys import functional as G
 from artify_core.models.gatys.backbones import MobileNetFeatures, VGG19Features, vgg19_layer_names
 
@@ -14,12 +15,16 @@ from artify_core.models.gatys.backbones import MobileNetFeatures, VGG19Features,
 @pytest.fixture(scope="module")
 def vgg_features() -> VGG19Features:
     torch.manual_seed(0)
-    return VGG19Features(vgg19(weights=None).features).eval().requires_grad_(False)
+    from artify_core.foundation.weights import normalization
+    from artify_core.models.gatys.weights import vgg19_member
+
+    mean, std = normalization(vgg19_member())
+    return VGG19Features(vgg19(weights=None).features, mean=mean, std=std).eval().requires_grad_(False)
 
 
 def test_gram_matrix_is_channel_correlation_over_size():
     features = torch.randn(2, 3, 4, 5)
-    gram = G.gram_matrix(features)
+    gram = gram_matrix(features)
     expected = torch.einsum("nchw,ndhw->ncd", features, features) / (3 * 4 * 5)
     assert gram.shape == (2, 3, 3)
     torch.testing.assert_close(gram, expected)
@@ -28,7 +33,7 @@ def test_gram_matrix_is_channel_correlation_over_size():
 
 def test_style_and_content_losses_vanish_at_their_targets_only():
     features = {"a": torch.rand(1, 4, 8, 8), "b": torch.rand(1, 6, 4, 4)}
-    grams = {name: G.gram_matrix(value)[0] for name, value in features.items()}
+    grams = {name: gram_matrix(value)[0] for name, value in features.items()}
     assert float(G.style_loss(features, grams, {"a": 0.5, "b": 0.5})) == pytest.approx(0.0, abs=1e-12)
     assert float(G.content_loss(features, {"a": features["a"]})) == 0.0
     other = {name: value * 2 for name, value in features.items()}

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from artify_core.errors import InputError, WeightsUnavailableError
 from artify_core.metrics.warping import WarpingErrorMeter
-from artify_core.models import MODEL_BUILDERS, load_model
+from artify_core.models import MODELS, load_model
 from artify_core.models.base import (
     FrameSequenceStylizer,
     StyleImage,
@@ -28,7 +28,10 @@ from artify_core.models.base import (
 from artify_core.models.gatys import GatysStylizer, gatys
 from artify_core.models.gatys import functional as G
 from artify_core.models.gatys.optimize import Target, optimize
-from artify_core.models.gatys.weights import VGG19_FILE, VGG19_URL, VGG19_WEIGHTS_ENV, locate_vgg19
+from artify_core.models.gatys.weights import VGG19_WEIGHTS_ENV, vgg19_member
+
+VGG19_URL = vgg19_member().url
+VGG19_FILE = VGG19_URL.rsplit("/", 1)[-1]
 from artify_core.temporal.flow import load_flow_estimator
 
 MEDIA = Path(__file__).resolve().parents[3] / ".." / "shared" / "media"
@@ -204,7 +207,7 @@ def test_builder_validates_its_options():
 
 
 def test_registered_as_gatys():
-    assert "gatys" in MODEL_BUILDERS
+    assert "gatys" in MODELS
     model = load_model("gatys", backbone="mobilenet", weights=None, device="cpu", iterations=3)
     assert isinstance(model, GatysStylizer) and model.settings.iterations == 3
 
@@ -224,8 +227,7 @@ def test_missing_vgg19_weights_name_both_ways(monkeypatch, tmp_path):
 def test_vgg19_weights_are_found_offline_and_checked(monkeypatch, tmp_path):
     monkeypatch.delenv(VGG19_WEIGHTS_ENV, raising=False)
     monkeypatch.setenv("ARTIFY_WEIGHTS_DIR", str(tmp_path))
-    (tmp_path / VGG19_FILE).write_bytes(b"not a checkpoint")
-    assert locate_vgg19(download=False) == tmp_path / VGG19_FILE
+    (tmp_path / VGG19_FILE).write_bytes(b"not a checkpoint")  # found there, then checked
     with pytest.raises(WeightsUnavailableError, match="does not start with dcbb9e9d"):
         gatys(backbone="vgg19", device="cpu", download=False)
 

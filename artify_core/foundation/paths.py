@@ -1,0 +1,32 @@
+"""Where Artify keeps things on this machine; every location has one override rule.
+
+``$ARTIFY_CACHE`` (default ``~/.cache/artify``) holds, unless each is set on its
+own: the artifact store (``$ARTIFY_STORE``), the scratch space for downloaded
+inputs and assembled outputs (``$ARTIFY_SCRATCH``) and the lock files of stores
+that have no directory of their own (object storage).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def cache_home() -> Path:
+    return Path(os.environ.get("ARTIFY_CACHE") or Path.home() / ".cache" / "artify").expanduser()
+
+
+def default_store_uri() -> str:
+    """``$ARTIFY_STORE``, else ``<cache home>/store``."""
+    return os.environ.get("ARTIFY_STORE") or str(cache_home() / "store")
+
+
+def scratch_dir() -> Path:
+    """Where remote inputs are downloaded and remote outputs assembled: ``$ARTIFY_SCRATCH``,
+    else ``<cache home>/scratch``."""
+    return Path(os.environ.get("ARTIFY_SCRATCH") or cache_home() / "scratch").expanduser()
+
+
+def lock_dir() -> Path:
+    """Lock files of stores that cannot hold their own (object storage): ``<cache home>/locks``."""
+    return cache_home() / "locks"
