@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from deployments.params import StylizeFolderParams
+from artify_core.errors import InputError
+from artify_core.settings import FolderRequest, parse_request
 
 REPO = Path(__file__).resolve().parents[1]
 WORK_POOL = "artify-gpu"
@@ -66,18 +67,19 @@ def stylize_folder_spec(environ: Mapping[str, str] = os.environ) -> DeploymentSp
         raise SystemExit(f"stylize-folder: set {', '.join(missing)} (the folder or s3:// prefix to "
                          "watch, where to publish, comma-separated style images), or deploy only "
                          "stylize-video")
-    params = StylizeFolderParams(
-        source=environ["ARTIFY_WATCH_SOURCE"],
-        destination=environ["ARTIFY_WATCH_DESTINATION"],
-        style=[s.strip() for s in environ["ARTIFY_WATCH_STYLE"].split(",") if s.strip()],
-    )
+    params = parse_request(FolderRequest, {
+        "source": environ["ARTIFY_WATCH_SOURCE"],
+        "destination": environ["ARTIFY_WATCH_DESTINATION"],
+        "style": [s.strip() for s in environ["ARTIFY_WATCH_STYLE"].split(",") if s.strip()],
+    })
     return DeploymentSpec(
         name="stylize-folder",
         entrypoint="flows/stylize_folder.py:stylize_folder",
         description=f"Stylize new videos under {params.source} into {params.destination}.",
         cron=environ.get("ARTIFY_WATCH_CRON", "*/15 * * * *"),
         timezone=environ.get("ARTIFY_WATCH_TIMEZONE", "UTC"),
-        parameters=params.model_dump(include={"source", "destination", "style"}),
+        # The whole request, defaults included: the run form opens filled in with them.
+        parameters={"request": params.model_dump(mode="json")},
         max_concurrent=1,
     )
 
@@ -119,8 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = sorted(set(args.names) - set(SPECS))
     if unknown:
         parser.error(f"unknown deployment {', '.join(unknown)}; choose from {', '.join(SPECS)}")
-    for name in args.names or SPECS:
-        deploy(SPECS[name](), work_pool=args.pool)
+    try:
+        specs = [SPECS[name]() for name in args.names or SPECS]
+    except InputError as error:
+        raise SystemExit(f"stylize-folder: {error}") from None
+    for spec in specs:
+        deploy(spec, work_pool=args.pool)
     return 0
 
 

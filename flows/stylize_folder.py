@@ -2,10 +2,10 @@
 stylized into the same relative name under a destination.
 
 list → style identities and model version → for each video, at most
-``max_concurrent`` at once: skip when its manifest is current, else the
-``stylize_video`` subflow then its manifest → summary table and links.
-A video that fails is reported with its reason; the others go on, and the run
-ends Failed when any failed.
+``max_concurrent`` at once: skip when its manifest is current (or it failed
+before on the same bytes), else the ``stylize_video`` subflow then its
+manifest → summary table and links. A video that fails is reported with its
+reason; the others go on, and the run ends Failed when any failed.
 """
 
 from __future__ import annotations
@@ -17,42 +17,30 @@ from prefect.states import Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from artify_core.batch import BatchFailedError, BatchResult
-from artify_core.errors import InputError
+from artify_core.settings import FolderRequest
 from flows.stylize_video import stylize_video
 from tasks.folder import batch_parameters, list_folder, publish_batch_report, run_bounded, stylize_one
 from tasks.models import ModelSpec
-from tasks.style import model_version
 
-# Threads for the per-video tasks; max_concurrent bounds how many of them run at once.
+# Threads for the per-video tasks; the request's max_concurrent (at most this) bounds how many run at once.
 MAX_CONCURRENT = 16
 
 
 @flow(name="stylize-folder", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=MAX_CONCURRENT))
-def stylize_folder(
-    source: str,
-    destination: str,
-    style: list[str],
-    model: str = "arbitrary",
-    height: int | None = None,
-    strength: float = 1.0,
-    chunk_frames: int = 100,
-    smooth: bool = True,
-    evaluate: bool = False,
-    device: str = "auto",
-    max_concurrent: int = 2,
-    store: str | None = None,
-) -> BatchResult | State:
-    if not 1 <= max_concurrent <= MAX_CONCURRENT:
-        raise InputError(f"max_concurrent={max_concurrent}: must be between 1 and {MAX_CONCURRENT}")
-    listing = list_folder(source, destination)
-    version = model_version(ModelSpec.create(model, device))
-    parameters = batch_parameters(style, model, version, height, strength, chunk_frames, smooth)
-    options = dict(model=model, height=height, strength=strength, chunk_frames=chunk_frames, smooth=smooth,
-                   device=device, store=store)
-    outcomes = run_bounded(stylize_one, [dict(item=item, parameters=parameters, stylize=stylize_video,
-                                              options=options, evaluate=evaluate) for item in listing.items],
-                           max_concurrent)
-    result = BatchResult.collect(source, destination, outcomes, listing.refused)
+def stylize_folder(request: FolderRequest) -> BatchResult | State:
+    """Stylizes every new video under a folder.
+
+    Args:
+        request: where the videos are, where their outputs go, and how to stylize them.
+    """
+    listing = list_folder(request.source, request.destination)
+    settings = request.settings()
+    spec = ModelSpec.create(settings.model, settings.execution.device, settings.model_options)
+    parameters = batch_parameters(settings, spec.version)
+    outcomes = run_bounded(stylize_one, [dict(item=item, settings=settings, parameters=parameters,
+                                              stylize=stylize_video, retry_failed=request.retry_failed)
+                                         for item in listing.items], request.max_concurrent)
+    result = BatchResult.collect(request.source, request.destination, outcomes, listing.refused)
     publish_batch_report(result)
     if result.failed:
         error = BatchFailedError(result)
@@ -64,6 +52,7 @@ if __name__ == "__main__":
     import sys
 
     examples = Path(__file__).resolve().parents[1] / "examples"
-    print(stylize_folder(sys.argv[1] if len(sys.argv) > 1 else str(examples),
-                         sys.argv[2] if len(sys.argv) > 2 else str(examples / "stylized"),
-                         [sys.argv[3] if len(sys.argv) > 3 else str(examples / "starrynight.jpg")]).summary())
+    print(stylize_folder(FolderRequest(
+        source=sys.argv[1] if len(sys.argv) > 1 else str(examples),
+        destination=sys.argv[2] if len(sys.argv) > 2 else str(examples / "stylized"),
+        style=[sys.argv[3] if len(sys.argv) > 3 else str(examples / "starrynight.jpg")])).summary())

@@ -1,52 +1,64 @@
 """The ``stylize_video`` flow: a content video and a style in, a stylized video out.
 
-probe → fingerprint → content cuts → (style video → keyframes) → style plan
-→ stylize each chunk (cached on content, smoothed along the flow, seamless
-across chunks) → assemble with the original audio → (evaluate).
+check inputs and store → fetch → probe → fingerprint → content cuts → (style
+video → keyframes) → style plan → stylize each chunk (found in the store or
+stylized, smoothed along the flow, seamless across chunks) → assemble with the
+original audio → (evaluate) → publish.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+import numpy as np
 from prefect import flow
 from prefect.futures import as_completed
+from prefect.states import Completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from artify_core.hashing import combine, params_digest
-from artify_core.pipeline.chunks import Chunk, plan_chunks
-from artify_core.pipeline.styles import (
-    NO_STYLE,
-    ScheduleChoice,
-    StyleInput,
-    StylePlan,
-    classify_style_sources,
-    localized,
-)
-from artify_core.pipeline.stylize import PIPELINE_VERSION, EncodeSettings
-from artify_core.storage import default_store_uri
+from artify_core.foundation.paths import default_store_uri, scratch_dir
+from artify_core.foundation.publish import sweep_older_than, sweep_parts, sweep_scratch
+from artify_core.keyframes.contact_sheet import render_contact_sheet
+from artify_core.pipeline import keys
+from artify_core.pipeline.chunks import plan_chunks
+from artify_core.pipeline.naming import output_name, report_name
+from artify_core.pipeline.preflight import check_video_request
+from artify_core.pipeline.styles import StyleInput, classify_style_sources, localized
+from artify_core.settings import NO_STYLE, VideoRequest
 from artify_core.storage.uri import is_remote
 from artify_core.temporal.smoothing import SmoothingSettings
-from artify_core.video import VideoInfo
-from tasks.artifacts import publish_style_artifacts
+from artify_core.video import output_size
+from tasks.artifacts import (
+    ProgressArtifact,
+    RunFacts,
+    artifact_key,
+    label_run,
+    publish_result,
+    publish_style_artifacts,
+)
 from tasks.evaluate import evaluate_output
 from tasks.models import ModelSpec
-from tasks.progress import report_frames
-from tasks.style import (
-    CUTS_VERSION,
-    KEYFRAMES_VERSION,
-    carries_state,
-    detect_cuts,
-    extract_style_keyframes,
-    model_version,
-    prepare_style_plan,
-)
-from tasks.stylize import missing_chunks, stylize_chunk_task
-from tasks.results import ArtifactStoreResults, result_storage, stored
+from tasks.progress import add_listener, report_frames
 from tasks.runners import chunk_task_runner
-from tasks.video import assemble, fetch_input, fingerprint, local_output_for, probe, publish_output, scratch_dir
+from tasks.style import detect_cuts, extract_style_keyframes, prepare_style_plan
+from tasks.stylize import ChunkJob, ChunkOutcome, stylize_chunk_task
+from tasks.video import (
+    assemble,
+    check_store,
+    fetch_input,
+    fingerprint,
+    local_output_for,
+    output_samples,
+    probe,
+    publish_output,
+)
+
+
+# Downloads left by runs that died are removed once no run has touched them for this long.
+DOWNLOADS_KEPT_S = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -58,146 +70,183 @@ class StylizeResult:
     metrics: dict[str, Any] | None = None
 
 
-def default_output_path(content: str) -> str:
-    """``<content name>.stylized.mp4`` beside the content (a local path or an ``s3://`` URI)."""
-    folder, _, name = content.rpartition("/")
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    return f"{folder}/{stem}.stylized.mp4" if folder or content.startswith("/") else f"{stem}.stylized.mp4"
+def run_name() -> str:
+    """``bikes · starrynight``: the content and the style, as the runs list shows them."""
+    from prefect.runtime import flow_run
+
+    request = VideoRequest.model_validate(flow_run.parameters["request"])
+    return f"{_stem(request.content)} · {describe_style(request)}"
 
 
-def default_report_dir(output: str) -> str:
-    """``<output name>.report/`` beside a local output; in the scratch directory for a remote one."""
-    if is_remote(output):
-        return str(scratch_dir() / "reports" / Path(default_output_path(output)).stem)
-    path = Path(output)
-    return str(path.with_name(f"{path.stem}.report"))
+@flow(name="stylize-video", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=1),
+      flow_run_name=run_name)
+def stylize_video(request: VideoRequest) -> StylizeResult:
+    """Stylizes one video.
 
+    Args:
+        request: the content, the style, where the output goes and how to stylize it.
+    """
+    started = time.monotonic()
+    check_video_request(request)
+    output = request.output or output_name(request.content)
+    run = request.execution
+    store = check_store(run.store or default_store_uri())
+    _sweep_leftovers(output)
+    spec = ModelSpec.create(request.model, run.device, request.model_options)
+    label_run(spec)
 
-def style_input(paths: list[str], weights: list[float], device: str, store_uri: str,
-                results: ArtifactStoreResults) -> tuple[StyleInput, list[str], str | None]:
-    """One layer's style: local copies, identities for cache keys, keyframes of a style video."""
-    sources = classify_style_sources(paths)
-    identities = [fingerprint(p) for p in paths]
-    local = localized(sources, [fetch_input(p) for p in paths])
-    keyframes, keyframes_key = None, None
-    if local.video is not None:
-        keyframes_key = combine(identities[0], model_version(ModelSpec("arbitrary", device)), KEYFRAMES_VERSION)
-        keyframes = stored(extract_style_keyframes, results)(local.video, device, store_uri, key=keyframes_key)
-    return StyleInput(local, tuple(weights), keyframes), identities, keyframes_key
+    local_content = fetch_input(request.content, "content")
+    info = probe(local_content, run.allow_truncated, request.height)
+    content_id = fingerprint(request.content, "content")
+    name = Path(request.content).name
+    needs_cuts = request.smoothing.smooth or request.evaluate or request.schedule.schedule == "scenes" \
+        or spec.stateful
+    cuts = detect_cuts(local_content, store, keys.cuts_key(content_id)) if needs_cuts else []
 
-
-@flow(name="stylize-chunks", validate_parameters=False)
-def stylize_chunks(info: VideoInfo, chunks: list[Chunk], chunk_keys: list[str], missing: set[str], plan: StylePlan,
-                   spec: ModelSpec, height: int | None, strength: float, smoothing: SmoothingSettings | None,
-                   cuts: list[int], encode: EncodeSettings, store_uri: str,
-                   results: ArtifactStoreResults) -> tuple[list[str], int]:
-    """The GPU stage: every chunk submitted to this subflow's task runner (in process, or Dask
-    workers); returns the segments' store keys in order and how many came from cache."""
-    futures = {stored(stylize_chunk_task, results, refresh_cache=key in missing).submit(
-        info, chunk, plan, spec, height, strength, smoothing, cuts, encode, store_uri, key): chunk
-        for chunk, key in zip(chunks, chunk_keys)}
-    cached = 0
-    for future in as_completed(list(futures)):
-        future.wait()  # keeps the engine's final state: the API may not have recorded "Cached" yet
-        from_cache = future.state.name == "Cached"
-        if from_cache or _remote(future):
-            report_frames(futures[future].frames)  # frames stylized elsewhere (or not at all) report here
-        cached += from_cache
-    return [future.result() for future in futures], cached
-
-
-def _remote(future: Any) -> bool:
-    return type(future).__name__ == "PrefectDaskFuture"
-
-
-@flow(name="stylize-video", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=1))
-def stylize_video(
-    content: str,
-    style: list[str],
-    output: str | None = None,
-    model: str = "arbitrary",
-    height: int | None = None,
-    strength: float = 1.0,
-    device: str = "auto",
-    chunk_frames: int = 100,
-    style_weights: list[float] | None = None,
-    fg_style: list[str] | None = None,
-    bg_style: list[str] | None = None,
-    schedule: ScheduleChoice = "auto",
-    transition_seconds: float = 1.0,
-    smooth: bool = True,
-    smooth_strength: float = 0.5,
-    smooth_flow: str = "dis",
-    evaluate: bool = False,
-    report_dir: str | None = None,
-    model_options: dict[str, Any] | None = None,
-    crf: int = 18,
-    preset: str = "medium",
-    store: str | None = None,
-    allow_truncated: bool = False,
-    workers: int = 0,
-    dask_address: str | None = None,
-) -> StylizeResult:
-    output = output or default_output_path(content)
-    store_uri = store or default_store_uri()
-    results = result_storage(store_uri)
-    spec = ModelSpec.create(model, device, model_options)
-    weights = style_weights or [1.0] * len(style)
-    smoothing = SmoothingSettings(strength=smooth_strength, flow=smooth_flow) if smooth else None
-    encode = EncodeSettings(crf=crf, preset=preset)
-
-    local_content = fetch_input(content)
-    info = probe(local_content, allow_truncated)
-    content_digest = fingerprint(content)
-    version = model_version(spec)
-    # Cuts reset smoothing, sequence models and evaluation, and drive scenes schedules; nothing else needs them.
-    cuts = (stored(detect_cuts, results)(local_content, key=combine(content_digest, CUTS_VERSION))
-            if smooth or evaluate or schedule == "scenes" or carries_state(spec) else [])
-    layer_paths = ({"style": style} if fg_style is None and bg_style is None
-                   else {"fg": fg_style or style, "bg": bg_style or style})
     layers, identities, keyframes_key = {}, [], None
-    for name, paths in layer_paths.items():
+    for name, paths in _layer_paths(request).items():
         if paths == [NO_STYLE]:
             layers[name] = None
             continue
-        layer_weights = weights if name == "style" else [1.0] * len(paths)
-        layers[name], layer_identities, layer_keyframes_key = style_input(paths, layer_weights, device, store_uri,
-                                                                          results)
-        identities += layer_identities
-        keyframes_key = keyframes_key or layer_keyframes_key
-    plan_key = combine(version, *identities, params_digest(
-        {"layers": {k: v if v == [NO_STYLE] else len(v) for k, v in layer_paths.items()}, "weights": weights,
-         "schedule": schedule, "transition": transition_seconds, "frames": info.frames, "fps": str(info.fps),
-         "cuts": cuts, "keyframes": KEYFRAMES_VERSION}))
-    plan = stored(prepare_style_plan, results)(layers, spec, schedule, info.frames, info.fps, cuts,
-                                               transition_seconds, key=plan_key)
-    publish_style_artifacts(plan, store_uri, keyframes_key)
+        weights = request.schedule.style_weights if name == "style" else []
+        layers[name], layer_ids, layer_keyframes = style_input(paths, weights, run.device, store, name)
+        identities += layer_ids
+        keyframes_key = keyframes_key or layer_keyframes
+    plan_key = keys.plan_key(spec.version, identities, {k: len(v) if v != [NO_STYLE] else NO_STYLE
+                                                        for k, v in _layer_paths(request).items()},
+                             request.schedule.model_dump(mode="json"), info.frames, info.fps, cuts)
+    plan = prepare_style_plan(layers, spec, request.schedule, info.frames, info.fps, cuts, store, plan_key)
+    reference = next(layer for layer in (layers.get("style"), layers.get("fg"), layers.get("bg")) if layer)
+    publish_style_artifacts(plan, reference.references, _keyframe_sheet(reference), store, name, content_id)
 
-    params = params_digest({"height": height, "strength": strength, "crf": crf, "preset": preset,
-                            "smoothing": smoothing, "model_options": spec.options, "pipeline": PIPELINE_VERSION})
-    chunks = plan_chunks(info.frames, chunk_frames)
-    chunk_keys = [combine(content_digest, plan_key, params, f"{c.start}-{c.end}") for c in chunks]
-    missing = missing_chunks(store_uri, chunk_keys)
-    # On Dask the chunk stage is a subflow with its own task runner; in process it runs on this
-    # flow's one-thread runner, without a subflow run's start-up and teardown.
-    chunk_stage = (stylize_chunks.with_options(task_runner=chunk_task_runner(workers, dask_address, device))
-                   if workers or dask_address else stylize_chunks.fn)
-    segments, cached = chunk_stage(info, chunks, chunk_keys, missing, plan, spec, height, strength, smoothing,
-                                   cuts, encode, store_uri, results)
-    assembled = assemble(store_uri, segments, info, local_output_for(output))
+    chunks = plan_chunks(info.frames, run.chunk_frames)
+    width, height = output_size(info, request.height)
+    print(f"{name}: {info.width}x{info.height}, {info.frames} frames at {info.fps_str} fps ({info.duration:.2f} s)"
+          f" -> {width}x{height}; {len(chunks)} chunk(s) of up to {run.chunk_frames} frames; {spec.name} on "
+          f"{spec.resolved_device}; store {store}")
+    settings_digest = request.output_digest()
+    smoothing = (SmoothingSettings(strength=request.smoothing.strength, flow=request.smoothing.flow)
+                 if request.smoothing.smooth else None)
+    jobs = [ChunkJob(info, chunk, plan, spec, request.height, request.strength, smoothing, tuple(cuts),
+                     request.encoding, store, keys.chunk_key(content_id, plan_key, settings_digest,
+                                                             chunk.start, chunk.end))
+            for chunk in chunks]
+    progress = ProgressArtifact(artifact_key(name, content_id, "progress"), info.frames,
+                                f"stylizing {name}: {info.frames} frames in {len(chunks)} chunk(s)")
+    remove = add_listener(progress.advance)
+    try:
+        if run.workers or run.dask_address:
+            outcomes = stylize_chunks.with_options(
+                task_runner=chunk_task_runner(run.workers, run.dask_address, run.device))(jobs)
+        else:  # one at a time: a failure stops the run
+            outcomes = [stylize_chunk_task(job).result() for job in jobs]
+    finally:
+        remove()
 
-    metrics = None
-    if evaluate:
-        reference = next(layer for layer in (layers.get("style"), layers.get("fg"), layers.get("bg")) if layer)
-        metrics = evaluate_output(assembled, local_content, reference.references, plan, cuts,
-                                  report_dir or default_report_dir(output))
-    published = publish_output(assembled, output)
-    return StylizeResult(published, info.frames, len(chunks), cached, metrics)
+    assembled = assemble(store, [o.key for o in outcomes], info, local_output_for(output))
+    try:
+        metrics = None
+        if request.evaluate:
+            metrics = evaluate_output(assembled, local_content, reference.references, plan, cuts,
+                                      request.report or _report_dir(output), store, name, content_id)
+        facts = RunFacts(output, info.frames, info.fps_str, info.duration, width, height, Path(assembled).stat().st_size,
+                         spec.name, describe_style(request), len(chunks), sum(o.cached for o in outcomes),
+                         time.monotonic() - started)
+        samples = output_samples(assembled)
+        published = publish_output(assembled, output)
+        publish_result(facts, samples, store, name, content_id)
+    finally:
+        if is_remote(output):
+            Path(assembled).unlink(missing_ok=True)
+    if is_remote(request.content):
+        Path(local_content).unlink(missing_ok=True)  # downloaded for this run; the next one fetches its own
+    result = StylizeResult(published, info.frames, len(chunks), facts.chunks_cached, metrics)
+    return Completed(message=facts.line(), data=result)  # callers get ``result``; the UI shows the message
+
+
+def chunks_run_name() -> str:
+    from prefect.runtime import flow_run
+
+    jobs = flow_run.parameters["jobs"]
+    return f"chunks · {_stem(jobs[0].info.path)}" if jobs else "chunks"
+
+
+@flow(name="stylize-chunks", validate_parameters=False, flow_run_name=chunks_run_name)
+def stylize_chunks(jobs: list[ChunkJob]) -> list[ChunkOutcome]:
+    """The chunks fanned out to this subflow's task runner (Dask workers), in order. The first
+    failure cancels the chunks not yet started and fails the run."""
+    futures = [stylize_chunk_task.submit(job) for job in jobs]
+    try:
+        for future in as_completed(futures):
+            report_frames(future.result().frames)  # frames stylized on a worker report here
+    except BaseException:
+        for future in futures:
+            future.wrapped_future.cancel()  # Dask's (or the thread pool's) own future
+        raise
+    return [future.result() for future in futures]
+
+
+def style_input(paths: list[str], weights: list[float], device: str, store: str,
+                role: str) -> tuple[StyleInput, list[str], str | None]:
+    """One layer's style: local copies, identities for cache keys, keyframes of a style video."""
+    sources = classify_style_sources(paths)
+    label = {"style": "style", "fg": "foreground style", "bg": "background style"}[role]
+    identities = [fingerprint(p, label) for p in paths]
+    local = localized(sources, [fetch_input(p, label) for p in paths])
+    keyframes, keyframes_key = None, None
+    if local.video is not None:
+        keyframes_key = keys.keyframes_key(identities[0], ModelSpec("arbitrary", device).version)
+        keyframes = extract_style_keyframes(local.video, device, store, keyframes_key)
+    return StyleInput(local, tuple(weights or [1.0] * len(paths)), keyframes), identities, keyframes_key
+
+
+def describe_style(request: VideoRequest) -> str:
+    """``starrynight``, ``wave+udnie``, ``fg wave / bg none``: the style as a run's name shows it."""
+    def names(paths: list[str]) -> str:
+        return "+".join(_stem(p) for p in paths) or "main style"
+
+    fg, bg = request.segmented.fg_style, request.segmented.bg_style
+    if fg or bg:
+        return f"fg {names(fg or request.style)} / bg {names(bg or request.style)}"
+    return names(request.style)
+
+
+def _stem(path: str) -> str:
+    return PurePosixPath(path).stem if path != NO_STYLE else NO_STYLE
+
+
+def _keyframe_sheet(layer: StyleInput) -> np.ndarray | None:
+    if layer.keyframes is None:
+        return None
+    return np.asarray(render_contact_sheet(layer.keyframes))
+
+
+def _layer_paths(request: VideoRequest) -> dict[str, list[str]]:
+    fg, bg = request.segmented.fg_style, request.segmented.bg_style
+    if not fg and not bg:
+        return {"style": request.style}
+    return {"fg": fg or request.style, "bg": bg or request.style}
+
+
+def _report_dir(output: str) -> str:
+    """Beside a local output; in the scratch folder for a remote one."""
+    report = report_name(output)
+    return str(scratch_dir() / "reports" / report.rsplit("/", 1)[-1]) if is_remote(output) else report
+
+
+def _sweep_leftovers(output: str) -> None:
+    """Removes what runs that died left behind: temporary files beside the output, scratch folders."""
+    if not is_remote(output):
+        target = Path(output).expanduser()
+        sweep_parts(target.parent, target.name)
+    sweep_scratch()
+    sweep_scratch(scratch_dir() / "outputs")
+    sweep_older_than(scratch_dir() / "inputs", DOWNLOADS_KEPT_S)
 
 
 if __name__ == "__main__":
     import sys
 
     media = Path(__file__).resolve().parents[1] / "examples"
-    print(stylize_video(sys.argv[1] if len(sys.argv) > 1 else str(media / "bikes_3s.mp4"),
-                        [sys.argv[2] if len(sys.argv) > 2 else str(media / "starrynight.jpg")]))
+    print(stylize_video(VideoRequest(content=sys.argv[1] if len(sys.argv) > 1 else str(media / "bikes_3s.mp4"),
+                                     style=[sys.argv[2] if len(sys.argv) > 2 else str(media / "starrynight.jpg")])))

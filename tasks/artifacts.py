@@ -1,45 +1,186 @@
-"""What a person sees in the Prefect UI: the style schedule, keyframes, evaluation figures.
+"""What a person sees in Prefect's UI: the result, progress, the style schedule, keyframes, evaluation.
 
-Image artifacts need a URL the browser can load, so pictures are linked
-(a ``file://`` URL for a local store) rather than embedded.
+Pictures must load in a browser wherever the run happened, so they are never ``file://`` links:
+with a local store they are inlined as small JPEG ``data:`` URIs (a thumbnail strip, not full
+frames); with an object store they are uploaded there and shown through presigned ``https`` links.
+Artifact keys carry the video's name and identity, so the catalog keeps each video's history.
 """
 
 from __future__ import annotations
 
-from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Sequence
 
-from artify_core.metrics.report import EvaluationResult
+import numpy as np
+from prefect import get_run_logger
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
+
+from artify_core.foundation.hashing import combine
+from artify_core.images import compact_jpeg, data_uri, jpeg_bytes, labelled_grid, load_image
+from artify_core.metrics.figures import figure_rows
+from artify_core.metrics.results import EvaluationResult
 from artify_core.pipeline.styles import StylePlan
 from artify_core.storage import open_store
+from artify_core.storage.uri import browser_url, is_remote
+
+# A picture inlined in an artifact stays below this (Prefect keeps artifacts in its database).
+INLINE_BYTES = 150_000
+# Presigned links in the UI outlive a run by a week, the longest SigV4 allows.
+LINK_LIFETIME_S = 7 * 24 * 3600
+# How often a progress artifact is written, at most (each update is one API call).
+PROGRESS_INTERVAL_S = 2.0
 
 
-def publish_style_artifacts(plan: StylePlan, store_uri: str, keyframes_key: str | None) -> None:
-    """A markdown table of the schedule, and a link to the keyframes' contact sheet."""
+def artifact_key(name: str, identity: str, kind: str) -> str:
+    """``bikes-1e0f47de-result``: lowercase letters, digits and dashes, unique per video and kind."""
+    stem = re.sub(r"[^a-z0-9]+", "-", PurePosixPath(name).stem.lower()).strip("-")[:40] or "video"
+    return f"{stem}-{combine(identity)[:8]}-{kind}"
+
+
+def picture(pixels: np.ndarray, alt: str, store_uri: str, identity: str) -> str:
+    """Markdown showing ``pixels`` in the UI: a presigned link to a copy in an object store, else an
+    inlined compact JPEG."""
+    if is_remote(store_uri):
+        data = jpeg_bytes(pixels, max_width=1920)
+        key = f"pictures/{combine(identity, alt)[:32]}.jpg"
+        store = open_store(store_uri)
+        store.put_bytes(key, data)
+        return f"![{alt}]({store.presigned_url(key, LINK_LIFETIME_S)})"
+    return f"![{alt}]({data_uri(compact_jpeg(pixels, max_bytes=INLINE_BYTES))})"
+
+
+class ProgressArtifact:
+    """A progress artifact that follows frames as they complete (at most one update every
+    ``PROGRESS_INTERVAL_S``, and always at the end)."""
+
+    def __init__(self, key: str, total: int, description: str) -> None:
+        self.total, self.done, self._last = max(1, total), 0, 0.0
+        self.id = create_progress_artifact(progress=0.0, key=key, description=description)
+
+    def advance(self, frames: int) -> None:
+        self.done = min(self.total, self.done + frames)
+        now = time.monotonic()
+        if self.done >= self.total or now - self._last >= PROGRESS_INTERVAL_S:
+            self._last = now
+            update_progress_artifact(artifact_id=self.id, progress=round(100.0 * self.done / self.total, 1))
+
+
+def label_run(spec: Any) -> None:
+    """Tags the running flow run with the model and the device it actually uses (``model:gatys``,
+    ``device:cuda``), beside the tags it already has (a deployment's)."""
+    from prefect.client.orchestration import get_client
+    from prefect.runtime import flow_run
+
+    if not flow_run.id:
+        return
+    with get_client(sync_client=True) as client:
+        current = client.read_flow_run(flow_run.id).tags
+        wanted = ["artify", f"model:{spec.name}", f"device:{spec.resolved_device}"]
+        client.update_flow_run(flow_run.id, tags=sorted(set(current) | set(wanted)))
+
+
+def publish_style_artifacts(plan: StylePlan, references: Sequence[Any], keyframe_sheet: np.ndarray | None,
+                            store_uri: str, name: str, identity: str) -> None:
+    """The schedule as a table with each style's thumbnail, and a style video's keyframe sheet."""
     schedule, fps = plan.schedule, float(plan.schedule.fps)
     rows = ["| from (s) | to (s) | style | transition (s) |", "| --- | --- | --- | --- |"]
     bounds = [0.0, *(t.at for t in schedule.transitions), float(schedule.frames)]
     widths = [0.0, *(t.width for t in schedule.transitions)]
     for k, style in enumerate(schedule.runs):
-        name = plan.names[style] if style < len(plan.names) else str(style)
-        rows.append(f"| {bounds[k] / fps:.2f} | {bounds[k + 1] / fps:.2f} | {style}: `{name}` | "
+        rows.append(f"| {bounds[k] / fps:.2f} | {bounds[k + 1] / fps:.2f} | {style}: {_style_name(plan, style)} | "
                     f"{widths[k] / fps:.2f} |")
-    create_markdown_artifact(key="style-schedule", markdown=f"## Style schedule ({schedule.mode})\n\n"
-                             + "\n".join(rows), description="which style each part of the content gets")
-    if keyframes_key is not None:
-        sheet = open_store(store_uri).local_path(f"keyframes/{keyframes_key}/contact_sheet.png")
-        if sheet is not None:
-            create_link_artifact(key="style-keyframes", link=sheet.as_uri(), link_text="keyframes contact sheet")
+    parts = [f"## Style schedule ({schedule.mode})", "", *rows, ""]
+    thumbnails = [(reference.pixels, [f"{k}: {_short(reference.name) or _style_name(plan, k)}"])
+                  for k, reference in enumerate(references)]
+    if thumbnails:
+        parts.append(picture(labelled_grid(thumbnails, thumb_width=200, columns=6), "styles", store_uri,
+                             identity + "styles"))
+    if keyframe_sheet is not None:
+        parts += ["", "### Keyframes of the style video", "",
+                  picture(keyframe_sheet, "keyframes contact sheet", store_uri, identity + "keyframes")]
+    create_markdown_artifact(key=artifact_key(name, identity, "style-schedule"), markdown="\n".join(parts),
+                             description=f"which style each part of {name} gets")
 
 
-def publish_evaluation_artifacts(result: EvaluationResult) -> None:
-    """The whole-video figures as a table, and links to the plot and the report."""
-    summary = result.to_dict()
-    figures = ("frames", "warping_error", "warping_error_content", "warping_error_ratio", "style_distance",
-               "style_distance_embedding", "ssim", "seconds_per_frame")
-    create_table_artifact(key="evaluation", table=[{"metric": name, "value": summary[name]} for name in figures],
-                          description=f"quality of {result.stylized}")
-    if result.report is not None:
-        create_link_artifact(key="evaluation-plot", link=result.report.plot.resolve().as_uri(),
-                             link_text="per-frame metrics plot")
-        create_link_artifact(key="evaluation-report", link=result.report.markdown.resolve().as_uri(),
-                             link_text="evaluation report")
+@dataclass(frozen=True)
+class RunFacts:
+    """What one stylize-video run made, for the result artifact and its log line."""
+
+    output: str
+    frames: int
+    fps: str
+    duration: float
+    width: int
+    height: int
+    size_bytes: int
+    model: str
+    style: str
+    chunks: int
+    chunks_cached: int
+    seconds: float
+
+    def line(self) -> str:
+        return (f"{self.output}: {self.frames} frames, {self.duration:.2f} s at {self.fps} fps, "
+                f"{self.width}x{self.height}, {self.size_bytes / 1e6:.1f} MB; {self.model} with {self.style}; "
+                f"{self.chunks} chunk(s): {self.chunks - self.chunks_cached} stylized, {self.chunks_cached} from "
+                f"cache; {self.seconds:.1f} s")
+
+
+def publish_result(facts: RunFacts, samples: np.ndarray | None, store_uri: str, name: str, identity: str) -> None:
+    """The result artifact (where the output is, what it is, what the run did, a few of its frames),
+    a link artifact to the output in object storage, and the same facts in one log line."""
+    location = facts.output
+    if is_remote(facts.output):
+        url = browser_url(facts.output, LINK_LIFETIME_S)
+        location = f"[{facts.output}]({url}) (link valid for 7 days)"
+        create_link_artifact(key=artifact_key(name, identity, "output"), link=url, link_text=Path(facts.output).name,
+                             description=f"the stylized video {facts.output}")
+    else:
+        location = f"`{facts.output}` (on the machine that ran it)"
+    table = [
+        "| | |", "| --- | --- |",
+        f"| output | {location} |",
+        f"| frames | {facts.frames} ({facts.duration:.2f} s at {facts.fps} fps) |",
+        f"| size | {facts.width}×{facts.height}, {facts.size_bytes / 1e6:.1f} MB |",
+        f"| model, style | {facts.model}, {facts.style} |",
+        f"| chunks | {facts.chunks - facts.chunks_cached} stylized, {facts.chunks_cached} from cache |",
+        f"| time | {facts.seconds:.1f} s |",
+    ]
+    frames = ["", picture(samples, "output frames", store_uri, identity + "output-frames")] \
+        if samples is not None and len(samples) else []
+    create_markdown_artifact(key=artifact_key(name, identity, "result"),
+                             markdown="\n".join([f"## {Path(facts.output).name}", "", *table, *frames]),
+                             description=f"result of stylizing {name}")
+    get_run_logger().info(facts.line())
+
+
+def publish_evaluation_artifacts(result: EvaluationResult, store_uri: str, name: str, identity: str) -> None:
+    """The whole-video figures as a readable table, and the per-frame plot and contact sheet."""
+    create_table_artifact(key=artifact_key(name, identity, "evaluation"), table=figure_rows(result),
+                          description=f"quality of {Path(result.stylized).name}: what each figure means")
+    if result.report is None:
+        return
+    parts = [f"## Evaluation of {Path(result.stylized).name}", ""]
+    for label, path in (("per-frame metrics", result.report.plot), ("content | stylized", result.report.contact_sheet)):
+        parts += [f"### {label}", "", picture(load_image(path), label, store_uri, identity + label), ""]
+    create_markdown_artifact(key=artifact_key(name, identity, "evaluation-report"), markdown="\n".join(parts),
+                             description=f"per-frame plot and contact sheet of {Path(result.stylized).name}")
+
+
+def _style_name(plan: StylePlan, style: int) -> str:
+    return _short(plan.names[style]) if style < len(plan.names) else str(style)
+
+
+def _short(name: str) -> str:
+    """A style's name as people know it: file names without their folders (``starrynight.jpg``,
+    ``fg wave.jpg / bg candy.jpg``)."""
+    return "+".join(re.sub(r"\S*/(\S+)", r"\1", part) for part in str(name).split("+"))

@@ -1,4 +1,4 @@
-"""Evaluating the published video: figures, a report, Prefect artifacts."""
+"""Evaluating the assembled video: figures, a report, Prefect artifacts, progress while it runs."""
 
 from __future__ import annotations
 
@@ -10,19 +10,22 @@ from prefect.cache_policies import NO_CACHE
 from artify_core.metrics import evaluate_video
 from artify_core.models.base import StyleImage
 from artify_core.pipeline.styles import StylePlan
-from tasks.artifacts import publish_evaluation_artifacts
+from tasks.artifacts import ProgressArtifact, artifact_key, publish_evaluation_artifacts
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="evaluate")
 def evaluate_output(output: str, content: str, references: list[StyleImage], plan: StylePlan,
-                    cuts: list[int], report_dir: str) -> dict[str, Any]:
+                    cuts: list[int], report_dir: str, store_uri: str, name: str, identity: str) -> dict[str, Any]:
     """Warping error, SSIM and style distance of ``output``; writes the report into ``report_dir``.
 
     With several scheduled styles each frame is measured against its own.
     """
     schedule = plan.schedule if len(references) == plan.schedule.n_styles and plan.schedule.n_styles > 1 else None
-    result = evaluate_video(output, content, references, cuts=cuts, schedule=schedule, report_dir=report_dir)
-    publish_evaluation_artifacts(result)
+    progress = ProgressArtifact(artifact_key(name, identity, "evaluation-progress"), plan.schedule.frames,
+                                f"evaluating {name}: {plan.schedule.frames} frames")
+    result = evaluate_video(output, content, references, cuts=cuts, schedule=schedule, report_dir=report_dir,
+                            on_frames=progress.advance)
+    publish_evaluation_artifacts(result, store_uri, name, identity)
     summary = result.to_dict()
     summary.pop("per_frame")
     return summary

@@ -8,8 +8,8 @@ import time
 from typing import Any, Callable, Sequence
 
 from prefect import Task, get_run_logger, task
-from prefect.artifacts import create_link_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.artifacts import create_link_artifact, create_table_artifact
 from prefect.futures import PrefectFuture, as_completed
 
 from artify_core.batch import (
@@ -19,14 +19,19 @@ from artify_core.batch import (
     Listing,
     VideoOutcome,
     build_manifest,
+    clear_failure,
     failure_reason,
+    known_failure,
     list_videos,
     prepare_output,
-    report_uri,
+    record_failure,
     staged_report,
     up_to_date,
     write_manifest,
 )
+from artify_core.errors import VideoError
+from artify_core.pipeline.naming import report_name
+from artify_core.settings import StylizeSettings, VideoRequest
 from artify_core.storage.uri import browser_url, remote_identity
 
 # Presigned links in the UI outlive a run by a week, the longest SigV4 allows.
@@ -35,42 +40,49 @@ LINK_LIFETIME_S = 7 * 24 * 3600
 REPORT_LINKS = {"per_frame.png": "per-frame metrics plot", "contact_sheet.png": "contact sheet"}
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="list videos")
 def list_folder(source: str, destination: str) -> Listing:
     return list_videos(source, destination)
 
 
-@task(cache_policy=NO_CACHE)
-def batch_parameters(style: list[str], model: str, model_version: str, height: int | None, strength: float,
-                     chunk_frames: int, smooth: bool) -> BatchParameters:
+@task(cache_policy=NO_CACHE, task_run_name="identify styles and model")
+def batch_parameters(settings: StylizeSettings, model_version: str) -> BatchParameters:
     """The parameters every manifest is compared on; styles hashed or HEAD-ed once per scan."""
-    return BatchParameters.create(style, model, model_version, height, strength, chunk_frames, smooth)
+    return BatchParameters.create(settings, model_version)
 
 
-@task(cache_policy=NO_CACHE, task_run_name="video-{item.relative}")
-def stylize_one(item: BatchItem, parameters: BatchParameters, stylize: Callable[..., Any],
-                options: dict[str, Any], evaluate: bool) -> VideoOutcome:
-    """Skips ``item`` when its manifest is current, else runs ``stylize`` (the
-    ``stylize_video`` flow, so a subflow run) and publishes the manifest after the output."""
-    started = time.monotonic()
+@task(cache_policy=NO_CACHE, task_run_name="video {item.relative}")
+def stylize_one(item: BatchItem, settings: StylizeSettings, parameters: BatchParameters,
+                stylize: Callable[..., Any], retry_failed: bool) -> VideoOutcome:
+    """Skips ``item`` when its manifest is current or it failed before on the same bytes, else runs
+    ``stylize`` (the ``stylize_video`` flow, so a subflow run) and publishes the manifest after the
+    output; a failure of the video's own (corrupt, unsupported) is recorded beside the output."""
+    started, identity = time.monotonic(), None
     try:
         identity = remote_identity(item.input_uri)
-        if up_to_date(item, identity, parameters, need_metrics=evaluate):
+        if up_to_date(item, identity, parameters, need_metrics=settings.evaluate):
             return VideoOutcome(item.relative, item.input_uri, item.output_uri, "skipped")
+        earlier = None if retry_failed else known_failure(item.failure_uri, identity)
+        if earlier is not None:
+            return VideoOutcome(item.relative, item.input_uri, None, "skipped-failed", earlier.reason)
         prepare_output(item)
-        with staged_report(item, evaluate) as report_dir:
-            result = stylize(content=item.input_uri, style=list(parameters.styles), output=item.output_uri,
-                             evaluate=evaluate, report_dir=report_dir, **options)
+        with staged_report(item, settings.evaluate) as report_dir:
+            request = VideoRequest.model_validate({**settings.model_dump(), "content": item.input_uri,
+                                                   "output": item.output_uri, "report": report_dir or ""})
+            result = stylize(request)
         seconds = time.monotonic() - started
         write_manifest(item.manifest_uri, build_manifest(item, identity, parameters, frames=result.frames,
                                                          chunks=result.chunks, seconds=seconds,
                                                          metrics=result.metrics))
+        clear_failure(item.failure_uri)
     except Exception as error:  # reported per video; the batch goes on
         reason = failure_reason(error)
         get_run_logger().warning("%s: failed: %s", item.relative, reason)
+        if isinstance(error, VideoError) and identity is not None:
+            record_failure(item.failure_uri, item.input_uri, identity, reason)
         return VideoOutcome(item.relative, item.input_uri, None, "failed", reason)
     return VideoOutcome(item.relative, item.input_uri, item.output_uri, "done", None, result.frames,
-                        round(seconds, 2), report_uri(item.output_uri) if evaluate else None)
+                        round(seconds, 2), report_name(item.output_uri) if settings.evaluate else None)
 
 
 def run_bounded(task: Task[..., VideoOutcome], calls: Sequence[dict[str, Any]], limit: int) -> list[VideoOutcome]:
@@ -87,7 +99,7 @@ def run_bounded(task: Task[..., VideoOutcome], calls: Sequence[dict[str, Any]], 
     return [future.result() for future in futures]
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="report batch")
 def publish_batch_report(result: BatchResult) -> None:
     """A table of every video (status, output, reason) and a link to each new output:
     presigned for ``s3://`` outputs, ``file://`` for local ones."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from artify_core.models import load_model
+from artify_core.models import carries_state, load_model, model_version
 from artify_core.models.base import StylizationModel
 
 
@@ -22,6 +22,25 @@ class ModelSpec:
     @classmethod
     def create(cls, name: str, device: str = "auto", options: dict[str, Any] | None = None) -> "ModelSpec":
         return cls(name, device, tuple(sorted((options or {}).items())))
+
+    @property
+    def version(self) -> str:
+        """The model's version (code + weights digest + what changes its pixels), without loading it."""
+        return model_version(self.name, device=self.device, **dict(self.options))
+
+    @property
+    def resolved_device(self) -> str:
+        """The device the model will run on: "auto" becomes "cuda" or "cpu" (without loading it)."""
+        if self.device != "auto":
+            return self.device
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+
+    @property
+    def stateful(self) -> bool:
+        """Whether the model's output for a frame depends on earlier frames (it restarts at cuts)."""
+        return carries_state(self.name)
 
 
 @lru_cache(maxsize=4)

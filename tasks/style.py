@@ -1,89 +1,92 @@
-"""Styles: keyframes from a style video, the content's cuts, the prepared style plan."""
+"""Styles: keyframes from a style video, the content's cuts, the prepared style plan.
+
+Each is kept in the artifact store under a key of its inputs' identities
+(``artify_core.pipeline.keys``) and found there by any later run.
+"""
 
 from __future__ import annotations
 
-import tempfile
 from fractions import Fraction
-from pathlib import Path
 
-from prefect import task
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
-from artify_core.keyframes import KeyframeSet, detect_video_cuts, extract_keyframes, save_keyframes
 from artify_core.errors import InputError
-from artify_core.models.base import VideoStylizationModel
-from artify_core.pipeline.styles import ScheduleChoice, StyleInput, StylePlan, build_style_plan, combine_layer_plans
+from artify_core.foundation.publish import scratch_directory
+from artify_core.keyframes import KeyframeSet, detect_video_cuts, extract_keyframes, load_keyframes, save_keyframes
+from artify_core.models.base import LayeredStyleModel
+from artify_core.pipeline.keys import cuts_object, keyframes_prefix, plan_object
+from artify_core.pipeline.styles import StyleInput, StylePlan, build_style_plan, combine_layer_plans
+from artify_core.settings import ScheduleOptions
 from artify_core.storage import open_store
+from artify_core.storage.memo import json_codec, pickle_codec, remembered
 from tasks.models import ModelSpec, get_model
-from tasks.results import keyed_policy
-
-# Bumped when keyframe extraction or cut detection change what they return.
-KEYFRAMES_VERSION = "keyframes-1"
-CUTS_VERSION = "cuts-1"
 
 
-@task(cache_policy=keyed_policy("cuts"), persist_result=True)
-def detect_cuts(content: str, key: str) -> list[int]:
-    """Scene cuts of the content; ``key`` hashes its bytes and ``CUTS_VERSION``."""
-    return detect_video_cuts(content)
+@task(cache_policy=NO_CACHE, task_run_name="detect content cuts")
+def detect_cuts(content: str, store_uri: str, key: str) -> list[int]:
+    """Scene cuts of the content; ``key`` hashes its bytes and the detector's version."""
+    memo = remembered(open_store(store_uri), cuts_object(key), lambda: detect_video_cuts(content), json_codec())
+    _log_hit(memo.cached, "content cuts")
+    return memo.value
 
 
-@task(cache_policy=keyed_policy("keyframes"), persist_result=True)
+@task(cache_policy=NO_CACHE, task_run_name="extract style keyframes")
 def extract_style_keyframes(video: str, device: str, store_uri: str, key: str) -> KeyframeSet:
     """Styles of a style video, clustered on the arbitrary model's style embeddings.
 
-    ``key`` hashes the video's bytes, the embedding model's version and
-    ``KEYFRAMES_VERSION``. The set (JSON, keyframe PNGs, contact sheet) is
-    also published to the store under ``keyframes/<key>/`` for people to look at.
+    The set (JSON, keyframe PNGs, contact sheet) lives in the store under
+    ``keyframes/<key>/``, for later runs and for people to look at.
     """
-    embedder = get_model(ModelSpec("arbitrary", device))
-    keyframes = extract_keyframes(video, embedder.embed_style)
-    store = open_store(store_uri)
-    with tempfile.TemporaryDirectory(prefix="artify-keyframes-") as scratch:
-        directory = save_keyframes(keyframes, Path(scratch) / "keyframes").parent
-        for path in sorted(directory.iterdir()):
-            store.put_file(f"keyframes/{key}/{path.name}", path)
+    store, prefix = open_store(store_uri), keyframes_prefix(key)
+    local = store.local_path(f"{prefix}/keyframes.json")
+    if local is not None and local.is_file():
+        _log_hit(True, "style keyframes")
+        return load_keyframes(local.parent)
+    with scratch_directory("keyframes") as scratch:
+        if store.exists(f"{prefix}/keyframes.json"):
+            for name in store.list(prefix + "/"):
+                store.fetch(name, scratch / name.rsplit("/", 1)[-1])
+            _log_hit(True, "style keyframes")
+            return load_keyframes(scratch)
+        keyframes = extract_keyframes(video, get_model(ModelSpec("arbitrary", device)).embed_style)
+        directory = save_keyframes(keyframes, scratch / "keyframes").parent
+        # keyframes.json last: its presence says the set is complete.
+        for path in sorted(directory.iterdir(), key=lambda p: p.name == "keyframes.json"):
+            store.put_file(f"{prefix}/{path.name}", path)
     return keyframes
 
 
-@task(cache_policy=keyed_policy("plan"), persist_result=True)
-def prepare_style_plan(
-    layers: dict[str, StyleInput | None],
-    spec: ModelSpec,
-    choice: ScheduleChoice,
-    frames: int,
-    fps: Fraction,
-    cuts: list[int],
-    transition_seconds: float,
-    key: str,
-) -> StylePlan:
+@task(cache_policy=NO_CACHE, task_run_name="prepare style plan")
+def prepare_style_plan(layers: dict[str, StyleInput | None], spec: ModelSpec, schedule: ScheduleOptions,
+                       frames: int, fps: Fraction, cuts: list[int], store_uri: str, key: str) -> StylePlan:
     """The model's prepared styles and their schedule over the content's frames.
 
     ``layers``: ``{"style": ...}`` for one style everywhere, or ``{"fg": ..., "bg": ...}``
-    for a layered model (None keeps a layer's pixels). ``key`` hashes the style
-    inputs' identities, the weights, the model version and every argument that
-    shapes the schedule.
+    for a layered model (None keeps a layer's pixels).
     """
-    model = get_model(spec)
+    def prepare() -> StylePlan:
+        model = get_model(spec)
 
-    def plan(layer: StyleInput | None, prepare) -> StylePlan | None:
-        if layer is None:
-            return None
-        return build_style_plan(prepare, layer.sources, layer.weights, layer.keyframes, choice, frames, fps,
-                                cuts=cuts, transition_seconds=transition_seconds)
+        def plan(layer: StyleInput | None, prepare_style) -> StylePlan | None:
+            if layer is None:
+                return None
+            return build_style_plan(prepare_style, layer.sources, layer.weights, layer.keyframes,
+                                    schedule.schedule, frames, fps, cuts=cuts,
+                                    transition_seconds=schedule.transition)
 
-    if "style" in layers:
-        return plan(layers["style"], model.prepare_style)
-    if not hasattr(model, "prepare_layered_style"):
-        raise InputError(f"--fg-style/--bg-style need a model with layers (segmented); {spec.name} has none")
-    return combine_layer_plans(model.prepare_layered_style, plan(layers["fg"], list), plan(layers["bg"], list))
+        if "style" in layers:
+            return plan(layers["style"], model.prepare_style)
+        if not isinstance(model, LayeredStyleModel):
+            raise InputError(f"foreground/background styles need a model with layers (segmented); "
+                             f"{spec.name} has none")
+        return combine_layer_plans(model.prepare_layered_style, plan(layers["fg"], list), plan(layers["bg"], list))
+
+    memo = remembered(open_store(store_uri), plan_object(key), prepare, pickle_codec())
+    _log_hit(memo.cached, "style plan")
+    return memo.value
 
 
-@task
-def model_version(spec: ModelSpec) -> str:
-    return get_model(spec).version
-
-
-@task
-def carries_state(spec: ModelSpec) -> bool:
-    """Whether the model's output for a frame depends on earlier frames (it then restarts at cuts)."""
-    return isinstance(get_model(spec), VideoStylizationModel)
+def _log_hit(cached: bool, what: str) -> None:
+    if cached:
+        get_run_logger().info("%s from the artifact store", what)

@@ -1,64 +1,83 @@
-"""Stylizing one chunk into the artifact store, cached on content."""
+"""Stylizing one chunk into the artifact store: the store is the cache.
+
+A chunk's segment lives at ``chunks/<key>.mp4``, its key derived from content
+and settings (``artify_core.pipeline.keys``). The task looks there first and
+says itself whether the chunk came from the store; a chunk being stylized is
+locked in its store (``artify_core.storage.locks``: released by the kernel if
+the process dies), so two runs on one machine never stylize it twice and a
+rerun after a crash never waits for a dead one.
+"""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
+from dataclasses import dataclass
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed, State
 
+from artify_core.foundation.publish import scratch_directory
 from artify_core.pipeline.chunks import Chunk
+from artify_core.pipeline.keys import chunk_object
 from artify_core.pipeline.styles import StylePlan
-from artify_core.pipeline.stylize import EncodeSettings, stylize_chunk
-from artify_core.temporal.smoothing import SmoothingSettings
+from artify_core.pipeline.stylize import stylize_chunk
+from artify_core.settings import EncodingOptions
 from artify_core.storage import open_store
+from artify_core.storage.locks import store_lock
+from artify_core.temporal.smoothing import SmoothingSettings
 from artify_core.video import VideoInfo
 from tasks.models import ModelSpec, get_model
 from tasks.progress import report_frames
-from tasks.results import keyed_policy
+from tasks.retries import transient_only
 
 
-def chunk_object_key(chunk_key: str) -> str:
-    return f"chunks/{chunk_key}.mp4"
+@dataclass(frozen=True)
+class ChunkJob:
+    """Everything one chunk needs; ``key`` hashes all of it that shapes the pixels."""
+
+    info: VideoInfo
+    chunk: Chunk
+    plan: StylePlan
+    spec: ModelSpec
+    height: int | None
+    strength: float
+    smoothing: SmoothingSettings | None
+    cuts: tuple[int, ...]
+    encode: EncodingOptions
+    store_uri: str
+    key: str
 
 
-@task(cache_policy=NO_CACHE)
-def missing_chunks(store_uri: str, chunk_keys: list[str]) -> set[str]:
-    """Chunk keys whose segment is absent from the store: their cached Prefect
-    results point at nothing (a store cleaned up), so they must be refreshed."""
-    store = open_store(store_uri)
-    return {key for key in chunk_keys if not store.exists(chunk_object_key(key))}
+@dataclass(frozen=True)
+class ChunkOutcome:
+    """A chunk's segment in the store, and whether it was already there."""
+
+    index: int
+    key: str
+    frames: int
+    cached: bool
 
 
-@task(cache_policy=keyed_policy("chunk", "chunk_key"), persist_result=True, retries=1, retry_delay_seconds=5,
-      task_run_name="stylize-chunk-{chunk.index}")
-def stylize_chunk_task(
-    info: VideoInfo,
-    chunk: Chunk,
-    plan: StylePlan,
-    spec: ModelSpec,
-    height: int | None,
-    strength: float,
-    smoothing: SmoothingSettings | None,
-    cuts: list[int],
-    encode: EncodeSettings,
-    store_uri: str,
-    chunk_key: str,
-) -> str:
-    """Returns the store key of the stylized segment for frames [chunk.start, chunk.end).
+@task(cache_policy=NO_CACHE, task_run_name="stylize chunk {job.chunk.index}", retries=1,
+      retry_delay_seconds=5, retry_condition_fn=transient_only, persist_result=False)
+def stylize_chunk_task(job: ChunkJob) -> State:
+    """Frames ``[chunk.start, chunk.end)`` stylized into the store; a ``Cached`` state when found there."""
+    store, name = open_store(job.store_uri), chunk_object(job.key)
+    if not store.exists(name):
+        with store_lock(job.store_uri, name, on_wait=lambda: get_run_logger().info(
+                "chunk %d: another run is stylizing it; waiting", job.chunk.index)):
+            if not store.exists(name):  # another run may have finished it while this one waited
+                _stylize_into(store, name, job)
+                return Completed(data=ChunkOutcome(job.chunk.index, job.key, job.chunk.frames, False))
+    report_frames(job.chunk.frames)
+    return Completed(data=ChunkOutcome(job.chunk.index, job.key, job.chunk.frames, True), name="Cached",
+                     message="found in the artifact store")
 
-    ``chunk_key`` hashes everything that shapes the pixels: the content's bytes,
-    the style plan's key, the model version, the parameters and the frame range.
-    """
-    store, key = open_store(store_uri), chunk_object_key(chunk_key)
-    if store.exists(key):
-        report_frames(chunk.frames)
-        return key
-    with tempfile.TemporaryDirectory(prefix="artify-chunk-") as scratch:
-        result = stylize_chunk(info, chunk, get_model(spec), plan, Path(scratch) / "chunk.mp4",
-                               height=height, strength=strength, smoothing=smoothing, cuts=cuts,
-                               encode=encode, on_frames=report_frames)
-        store.put_file(key, result.path)
-    get_run_logger().info("chunk %d: %d frames in %.1f s", chunk.index, result.frames, result.seconds)
-    return key
+
+def _stylize_into(store, name: str, job: ChunkJob) -> None:
+    with scratch_directory("chunk") as scratch:
+        result = stylize_chunk(job.info, job.chunk, get_model(job.spec), job.plan, scratch / "chunk.mp4",
+                               height=job.height, strength=job.strength, smoothing=job.smoothing,
+                               cuts=job.cuts, encode=job.encode, on_frames=report_frames)
+        store.put_file(name, result.path)
+    get_run_logger().info("chunk %d: %d frames in %.1f s", job.chunk.index, result.frames, result.seconds)

@@ -3,72 +3,103 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
+
+import numpy as np
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from artify_core.foundation.paths import scratch_dir
+from artify_core.foundation.publish import scratch_directory
+from artify_core.images import labelled_grid
+from artify_core.pipeline.keys import chunk_object
+from artify_core.pipeline.preflight import check_frame_memory
 from artify_core.storage import open_store
 from artify_core.storage.uri import is_remote, materialize, publish_file, remote_identity
-from artify_core.video import VideoInfo, check_writable, concat_segments, ensure_complete, probe_video
+from artify_core.video import (
+    VideoInfo,
+    check_writable,
+    concat_segments,
+    ensure_complete,
+    output_size,
+    probe_video,
+    read_frames,
+)
+from tasks.retries import transient_only
 
 
-def scratch_dir() -> Path:
-    """Where remote inputs are downloaded and remote outputs assembled: ``$ARTIFY_SCRATCH`` or
-    ``~/.cache/artify/scratch``."""
-    return Path(os.environ.get("ARTIFY_SCRATCH") or Path.home() / ".cache" / "artify" / "scratch")
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-def fetch_input(uri: str) -> str:
-    """A local path with the bytes of ``uri``: the path itself, or an ``s3://`` object
-    downloaded once per ETag."""
+@task(cache_policy=NO_CACHE, task_run_name="fetch {role}", retries=2, retry_delay_seconds=5,
+      retry_condition_fn=transient_only)
+def fetch_input(uri: str, role: str) -> str:
+    """A local path with the bytes of ``uri`` (``role``: "content", "style" … names the node in the
+    UI): the path itself, or an ``s3://`` object downloaded once per ETag."""
     return str(materialize(uri, scratch_dir()))
 
 
-@task(cache_policy=NO_CACHE)
-def probe(path: str, allow_truncated: bool = False) -> VideoInfo:
+@task(cache_policy=NO_CACHE, task_run_name="probe content")
+def probe(path: str, allow_truncated: bool, height: int | None) -> VideoInfo:
     """Cheap (two demux passes), so never cached: a cached probe could name a moved file."""
-    return ensure_complete(probe_video(path), allow_truncated=allow_truncated)
+    info = ensure_complete(probe_video(path), allow_truncated=allow_truncated)
+    check_frame_memory(*output_size(info, height), what=path)
+    return info
 
 
-@task(cache_policy=NO_CACHE)
-def fingerprint(uri: str) -> str:
+@task(cache_policy=NO_CACHE, task_run_name="fingerprint {role}", retries=2, retry_delay_seconds=5,
+      retry_condition_fn=transient_only)
+def fingerprint(uri: str, role: str) -> str:
     """The identity every downstream cache key builds on: sha256 of a local file's bytes
     (streamed), key + ETag of an object."""
     return remote_identity(uri)
 
 
-@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
+@task(cache_policy=NO_CACHE, task_run_name="check store")
+def check_store(store_uri: str) -> str:
+    """Fails in seconds when the artifact store cannot be reached or written, before any work."""
+    open_store(store_uri).check()
+    return store_uri
+
+
+@task(cache_policy=NO_CACHE, task_run_name="assemble", retries=1, retry_delay_seconds=2,
+      retry_condition_fn=transient_only)
 def assemble(store_uri: str, chunk_keys: list[str], info: VideoInfo, output: str) -> str:
     """Joins the stylized segments in order, adds the content's audio, writes ``output``
     (a local file, published atomically)."""
     store = open_store(store_uri)
-    missing = [key for key in chunk_keys if not store.exists(key)]
+    objects = [chunk_object(key) for key in chunk_keys]
+    missing = [key for key in objects if not store.exists(key)]
     if missing:
         raise FileNotFoundError(f"stylized chunks missing from the store {store_uri}: {missing[:3]}")
     audio = info.path if info.has_audio else None
-    with tempfile.TemporaryDirectory(prefix="artify-segments-") as scratch:
-        segments = [store.local_path(key) or store.fetch(key, Path(scratch) / f"{i:05d}.mp4")
-                    for i, key in enumerate(chunk_keys)]
+    with scratch_directory("segments") as scratch:
+        segments = [store.local_path(key) or store.fetch(key, scratch / f"{i:05d}.mp4")
+                    for i, key in enumerate(objects)]
         return str(concat_segments(segments, Path(output), audio_source=audio, audio_codec=info.audio_codec))
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="sample output frames")
+def output_samples(path: str, count: int = 4, height: int = 180) -> np.ndarray:
+    """A strip of ``count`` evenly spaced frames of the output, labelled with their numbers."""
+    info = probe_video(path)
+    indices = sorted({round(i * (info.frames - 1) / max(1, count - 1)) for i in range(count)})
+    cells = [(read_frames(path, start=i, end=i + 1, height=height, info=info)[0], [f"frame {i}"]) for i in indices]
+    return labelled_grid(cells, thumb_width=round(height * info.width / info.height), columns=count)
+
+
+@task(cache_policy=NO_CACHE, task_run_name="prepare output")
 def local_output_for(output: str) -> str:
-    """Where the output is assembled: itself when local, a scratch file when it goes to object storage."""
+    """Where the output is assembled: itself when local, a scratch file of this process when it goes
+    to object storage (removed after the upload, or by a later run if this one dies)."""
     if not is_remote(output):
         check_writable(Path(output))
         return output
     directory = scratch_dir() / "outputs"
     directory.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix="artify-", suffix=".mp4", dir=directory)
-    os.close(handle)
-    return name
+    return str(directory / f"artify-output-{os.getpid()}-{Path(output).name}")
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(cache_policy=NO_CACHE, task_run_name="publish output", retries=2, retry_delay_seconds=5,
+      retry_condition_fn=transient_only)
 def publish_output(local: str, output: str) -> str:
     """Uploads an assembled output to object storage, in one piece; local outputs are already in place."""
     if not is_remote(output):

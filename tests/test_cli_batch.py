@@ -11,7 +11,7 @@ from tests.test_cli import artify, assert_one_line_error
     (["{tmp}/missing", "{tmp}/out"], "no such folder"),
     (["{tmp}", "{tmp}"], "the destination is the source folder"),
     (["{tmp}", "{tmp}/out", "--max-concurrent", "0"], "--max-concurrent 0"),
-    (["{tmp}", "{tmp}/out", "--model", "nope"], "unknown model"),
+    (["{tmp}", "{tmp}/out", "--model", "nope"], "--model: invalid choice: 'nope'"),
     (["s3://bad_bucket!/x", "{tmp}/out"], "not a bucket name"),
 ])
 def test_bad_batch_input_is_one_line(tmp_path, starrynight, args, fragment):

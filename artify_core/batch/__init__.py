@@ -1,19 +1,19 @@
 """Stylizing every video under a folder or ``s3://`` prefix: which videos, where
-their outputs go, and the manifests that say an output is up to date."""
+their outputs go, the manifests that say an output is up to date, and the
+failure records that keep a broken video from being retried on every scan."""
 
+from artify_core.batch.failures import FailureRecord, clear_failure, known_failure, read_failure, record_failure
 from artify_core.batch.listing import (
+    FAILURE_SUFFIX,
     MANIFEST_SUFFIX,
-    OUTPUT_SUFFIX,
     VIDEO_EXTENSIONS,
     BatchItem,
     Listing,
     RefusedItem,
     is_video,
     list_videos,
-    output_name,
     plan_item,
     prepare_output,
-    report_uri,
     staged_report,
 )
 from artify_core.batch.manifest import (
@@ -29,29 +29,9 @@ from artify_core.batch.manifest import (
 from artify_core.batch.outcome import BatchFailedError, BatchResult, VideoOutcome, failure_reason
 
 __all__ = [
-    "MANIFEST_SUFFIX",
-    "OUTPUT_SUFFIX",
-    "VIDEO_EXTENSIONS",
-    "BatchFailedError",
-    "BatchItem",
-    "BatchParameters",
-    "BatchResult",
-    "Listing",
-    "Manifest",
-    "RefusedItem",
-    "VideoOutcome",
-    "build_manifest",
-    "failure_reason",
-    "is_current",
-    "is_video",
-    "list_videos",
-    "output_name",
-    "package_versions",
-    "plan_item",
-    "prepare_output",
-    "report_uri",
-    "staged_report",
-    "read_manifest",
-    "up_to_date",
-    "write_manifest",
+    "FAILURE_SUFFIX", "MANIFEST_SUFFIX", "VIDEO_EXTENSIONS", "BatchFailedError", "BatchItem", "BatchParameters",
+    "BatchResult", "FailureRecord", "Listing", "Manifest", "RefusedItem", "VideoOutcome", "build_manifest",
+    "clear_failure", "failure_reason", "is_current", "is_video", "known_failure", "list_videos",
+    "package_versions", "plan_item", "prepare_output", "read_failure", "read_manifest", "record_failure",
+    "staged_report", "up_to_date", "write_manifest",
 ]

@@ -3,7 +3,6 @@ output and manifest go under the destination (same relative name)."""
 
 from __future__ import annotations
 
-import tempfile
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,13 +10,15 @@ from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 from artify_core.errors import InputError, OutputError
+from artify_core.foundation.publish import scratch_directory
+from artify_core.pipeline.naming import output_name, report_name
 from artify_core.storage.s3 import S3Store, parse_s3_uri
 from artify_core.storage.uri import destination_key, is_remote, publish_file
 
 # What ffmpeg reads that people call a video; matched case-insensitively.
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v"})
-OUTPUT_SUFFIX = ".stylized.mp4"
 MANIFEST_SUFFIX = ".manifest.json"
+FAILURE_SUFFIX = ".failed.json"
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class BatchItem:
     input_uri: str
     output_uri: str
     manifest_uri: str
+    failure_uri: str
 
 
 @dataclass(frozen=True)
@@ -53,41 +55,30 @@ def is_video(relative: str) -> bool:
     return path.suffix.lower() in VIDEO_EXTENSIONS and not any(p.startswith(".") for p in path.parts)
 
 
-def output_name(relative: str) -> str:
-    """``trip/day1.mov`` → ``trip/day1.stylized.mp4``."""
-    path = PurePosixPath(relative)
-    return str(path.with_name(path.stem + OUTPUT_SUFFIX))
-
-
 def plan_item(source: str, destination: str, relative: str) -> BatchItem:
     """The item for the video at ``relative`` under ``source``; ``InputError`` when
     ``relative`` could name something outside either prefix ('..', '/', '\\')."""
     output = destination_key(destination, output_name(relative))
-    return BatchItem(relative, destination_key(source, relative), output, output + MANIFEST_SUFFIX)
-
-
-def report_uri(output_uri: str) -> str:
-    """Where an output's evaluation report goes: ``trip/a.stylized.report`` beside
-    ``trip/a.stylized.mp4``, as ``artify stylize --evaluate`` names it."""
-    return output_uri[: -len(".mp4")] + ".report" if output_uri.endswith(".mp4") else output_uri + ".report"
+    return BatchItem(relative, destination_key(source, relative), output, output + MANIFEST_SUFFIX,
+                     output + FAILURE_SUFFIX)
 
 
 @contextmanager
 def staged_report(item: BatchItem, evaluate: bool) -> Iterator[str | None]:
     """The local folder an evaluation report of ``item`` is to be written in (None
     without ``evaluate``). A local destination gets it in place, at
-    :func:`report_uri`; for object storage it is a temp folder whose files are
+    :func:`~artify_core.pipeline.naming.report_name`; for object storage it is a temp folder whose files are
     uploaded there when the block ends without error."""
     if not evaluate:
         yield None
         return
-    uri = report_uri(item.output_uri)
+    uri = report_name(item.output_uri)
     if not is_remote(uri):
         yield uri
         return
-    with tempfile.TemporaryDirectory(prefix="artify-report-") as scratch:
-        yield scratch
-        for path in sorted(Path(scratch).iterdir()):
+    with scratch_directory("report") as scratch:
+        yield str(scratch)
+        for path in sorted(scratch.iterdir()):
             if path.is_file():
                 publish_file(path, f"{uri}/{path.name}")
 

@@ -12,56 +12,55 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from importlib import metadata
-from typing import Any, Sequence
+from typing import Any
 
 from artify_core.batch.listing import BatchItem
 from artify_core.errors import InputError
-from artify_core.hashing import params_digest
-from artify_core.pipeline.stylize import PIPELINE_VERSION
+from artify_core.foundation.hashing import combine, params_digest
+from artify_core.pipeline.keys import PIPELINE_VERSION
+from artify_core.settings import NO_STYLE, StylizeSettings, canonical_json
 from artify_core.storage.uri import exists, publish_bytes, read_bytes, remote_identity
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 PACKAGES = ("artify", "torch", "prefect")
 
 
 @dataclass(frozen=True)
 class BatchParameters:
-    """Everything that shapes an output's pixels, with the styles given by their
-    identities (sha256 locally, URI + ETag on S3) so a replaced style image counts."""
+    """Everything that shapes an output's pixels: the settings (their canonical JSON), the styles'
+    identities (sha256 locally, URI + ETag on S3, so a replaced style image counts) and the
+    model's version."""
 
-    styles: tuple[str, ...]
+    settings: dict[str, Any]
     style_identities: tuple[str, ...]
-    model: str
     model_version: str
-    height: int | None
-    strength: float
-    chunk_frames: int
-    smooth: bool
-    pipeline: str = PIPELINE_VERSION
+    digest: str
 
     @classmethod
-    def create(cls, styles: Sequence[str], model: str, model_version: str, height: int | None,
-               strength: float, chunk_frames: int, smooth: bool) -> "BatchParameters":
+    def create(cls, settings: StylizeSettings, model_version: str) -> "BatchParameters":
         """Reads each style's identity (a hash, or one HEAD on S3); ``InputError`` naming a
         style that is missing, so a bad style fails the scan once rather than every video."""
-        if not styles:
-            raise InputError("style: give at least one style image or style video")
+        styles = [*settings.style, *settings.segmented.fg_style, *settings.segmented.bg_style]
         identities = []
         for style in styles:
+            if style == NO_STYLE:
+                identities.append(NO_STYLE)
+                continue
             try:
                 identities.append(remote_identity(style))
             except (FileNotFoundError, IsADirectoryError):
                 raise InputError(f"{style}: no such style image or video; check the path or URI") from None
-        return cls(tuple(styles), tuple(identities), model, model_version, height, strength, chunk_frames, smooth)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "styles": list(self.styles), "style_identities": list(self.style_identities)}
+        digest = combine(settings.output_digest(), params_digest(settings.schedule.model_dump(mode="json")),
+                         *identities, model_version, PIPELINE_VERSION)
+        return cls(json.loads(canonical_json(settings)), tuple(identities), model_version, digest)
 
     @property
-    def digest(self) -> str:
-        """sha256 of the parameters; the style names are left out (a moved but
-        identical style image changes nothing)."""
-        return params_digest({k: v for k, v in self.to_dict().items() if k != "styles"})
+    def model(self) -> str:
+        return self.settings["model"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"settings": self.settings, "style_identities": list(self.style_identities),
+                "model_version": self.model_version, "pipeline": PIPELINE_VERSION}
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ class Manifest:
         data = json.loads(text)
         names = {f.name for f in fields(cls)}
         if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT or not names >= data.keys():
-            raise ValueError("not an Artify manifest of format 1")
+            raise ValueError(f"not an Artify manifest of format {MANIFEST_FORMAT}")
         try:
             return cls(**data)
         except TypeError as error:  # a required field missing

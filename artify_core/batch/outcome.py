@@ -8,7 +8,8 @@ from typing import Any, Literal, Sequence
 from artify_core.batch.listing import RefusedItem
 from artify_core.errors import ArtifyError
 
-Status = Literal["done", "skipped", "failed"]
+# skipped-failed: an earlier run failed on these very bytes (a failure record); not tried again.
+Status = Literal["done", "skipped", "failed", "skipped-failed"]
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class VideoOutcome:
 
     def line(self) -> str:
         """One line for a terminal: ``done     trip/a.mp4 -> out/trip/a.stylized.mp4``."""
-        if self.status == "failed":
+        if self.status in ("failed", "skipped-failed"):
             return f"{self.status:<8} {self.relative}: {self.reason}"
         return f"{self.status:<8} {self.relative} -> {self.output_uri}"
 
@@ -51,8 +52,10 @@ class BatchResult:
 
     def summary(self) -> str:
         total = len(self.outcomes)
+        known = (f", {self.count('skipped-failed')} failed before (retry them with --retry-failed)"
+                 if self.count("skipped-failed") else "")
         return (f"{total} video{'' if total == 1 else 's'} under {self.source}: {self.count('done')} done, "
-                f"{self.count('skipped')} skipped, {self.count('failed')} failed")
+                f"{self.count('skipped')} skipped, {self.count('failed')} failed{known}")
 
     def table(self) -> list[dict[str, Any]]:
         """Rows for a table artifact, one per video."""

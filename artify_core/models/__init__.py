@@ -1,49 +1,48 @@
 """Stylization models, registered by the name users type.
 
-Builders import their implementation on first use, so listing the models
-(``MODEL_BUILDERS``) does not import torch.
+Builders are registered as ``"module:function"`` and imported on first use, so
+listing the models (``MODELS.names()``: the CLI's choices, the Prefect form's
+drop-down) imports no torch. Each entry also names a version function, which
+gives the version a model would report without loading its weights (cache
+keys are computed in the flow's process, which never needs the weights), and
+whether the model carries state from frame to frame (then it restarts at cuts).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import importlib
+from typing import Any
 
-from artify_core.errors import InputError
+from artify_core.foundation.registry import Registry
 from artify_core.models.base import StyleEmbeddingModel, StyleImage, StylizationModel
 
-
-def _arbitrary(**kwargs: Any) -> StylizationModel:
-    from artify_core.models.arbitrary.model import arbitrary
-
-    return arbitrary(**kwargs)
-
-
-def _gatys(**kwargs: Any) -> StylizationModel:
-    from artify_core.models.gatys.model import gatys
-
-    return gatys(**kwargs)
-
-
-def _segmented(**kwargs: Any) -> StylizationModel:
-    from artify_core.models.segmented.model import segmented
-
-    return segmented(**kwargs)
+MODELS: Registry[StylizationModel] = Registry("model")
+MODELS.register("arbitrary", "artify_core.models.arbitrary.model:arbitrary",
+                summary="Ghiasi et al. 2017: feed-forward, any style image",
+                version="artify_core.models.arbitrary.model:model_version", stateful=False)
+MODELS.register("gatys", "artify_core.models.gatys.model:gatys",
+                summary="Gatys et al. 2016: per-frame optimisation; video after Ruder et al. 2016",
+                version="artify_core.models.gatys.model:model_version", stateful=True)
+MODELS.register("segmented", "artify_core.models.segmented.model:segmented",
+                summary="subject and background stylized independently and merged",
+                version="artify_core.models.segmented.model:model_version", stateful=True)
 
 
-MODEL_BUILDERS: dict[str, Callable[..., StylizationModel]] = {
-    "arbitrary": _arbitrary,
-    "gatys": _gatys,
-    "segmented": _segmented,
-}
+def load_model(name: str, **options: Any) -> StylizationModel:
+    """Builds the model registered as ``name`` with its builder's keyword arguments."""
+    return MODELS.build(name, **options)
 
 
-def load_model(name: str, **kwargs: Any) -> StylizationModel:
-    """Builds the model registered as ``name`` with the builder's keyword arguments."""
-    builder = MODEL_BUILDERS.get(name)
-    if builder is None:
-        known = ", ".join(sorted(MODEL_BUILDERS))
-        raise InputError(f"unknown model {name!r}; known models: {known}")
-    return builder(**kwargs)
+def model_version(name: str, **options: Any) -> str:
+    """The version ``load_model(name, **options)`` would report, computed without loading weights."""
+    module, _, function = MODELS.extra(name, "version").partition(":")
+    return getattr(importlib.import_module(module), function)(**options)
 
 
-__all__ = ["MODEL_BUILDERS", "StyleEmbeddingModel", "StyleImage", "StylizationModel", "load_model"]
+def carries_state(name: str) -> bool:
+    """Whether the model's output for a frame depends on earlier frames."""
+    return bool(MODELS.extra(name, "stateful"))
+
+
+__all__ = ["MODELS", "StyleEmbeddingModel", "StyleImage", "StylizationModel", "carries_state", "load_model",
+           "model_version"]

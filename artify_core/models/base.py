@@ -9,7 +9,7 @@ batch; models with a style space expose it as ``StyleEmbeddingModel``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence, runtime_checkable
+from typing import Any, Iterable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -94,4 +94,24 @@ class StyleMixingModel(StylizationModel, Protocol):
 
     def mix_styles(self, styles: Sequence[Any], weights: Sequence[float]) -> Any:
         """The prepared style for a weighted mix; weights are >= 0 and sum to 1."""
+        ...
+
+
+@runtime_checkable
+class LayeredStyleModel(StylizationModel, Protocol):
+    """A model that stylizes layers of a frame (a subject, its background) with styles of their own."""
+
+    def prepare_layered_style(self, foreground: Sequence[StyleImage] | None,
+                              background: Sequence[StyleImage] | None) -> Any:
+        """One prepared style from each layer's images; None keeps that layer's pixels."""
+        ...
+
+
+@runtime_checkable
+class ContextualSequence(FrameSequenceStylizer, Protocol):
+    """A sequence that must see frames before its first stylized one (a motion mask's background
+    model learns the scene from them); the chunk stage streams them back to the shot's start."""
+
+    def warm_up_stream(self, batches: Iterable[Any], first_frame: int) -> None:
+        """Consumes RGB uint8 (n, H, W, 3) batches starting at ``first_frame``, emitting nothing."""
         ...

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Literal, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -44,6 +44,7 @@ from artify_core.models.base import (
     StyleMixingModel,
     StylizationModel,
 )
+from artify_core.settings import NO_STYLE, SCHEDULE_CHOICES, ScheduleChoice
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,6 @@ def _all_arrays(styles: Sequence[Any]) -> bool:
 # --- Where styles come from, and which schedule applies them -------------------------------------
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
-ScheduleChoice = Literal["auto", "mix", "proportional", "scenes", "single"]
-SCHEDULE_CHOICES: tuple[str, ...] = ("auto", "mix", "proportional", "scenes", "single")
 
 
 @dataclass(frozen=True)
@@ -215,8 +214,6 @@ def images_style_schedule(n_images: int, choice: ScheduleChoice, frames: int, fp
 
 
 # --- Building plans --------------------------------------------------------------------------------
-
-NO_STYLE = "none"
 
 
 @dataclass(frozen=True)

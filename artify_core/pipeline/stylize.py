@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from artify_core.models.base import StylizationModel, VideoStylizationModel
+from artify_core.models.base import ContextualSequence, StylizationModel, VideoStylizationModel
 from artify_core.pipeline.chunks import Chunk
 from artify_core.pipeline.styles import StylePlan, stylize_scheduled
+from artify_core.settings import EncodingOptions
 from artify_core.temporal.smoothing import (
     DEFAULT_OVERLAP,
     SmootherState,
@@ -21,18 +22,11 @@ from artify_core.temporal.smoothing import (
 from artify_core.video import VideoInfo, VideoWriter, iter_frames, output_size
 
 
-# Part of every chunk's cache key: bump when this module changes the pixels it writes.
-PIPELINE_VERSION = "chunk-3"
+# (Bump artify_core.pipeline.keys.PIPELINE_VERSION when this module changes the pixels it writes.)
 # Frames before a chunk (back to the shot's start, 10 s at most at 25 fps) that a sequence with a
 # warm-up sees first: a motion mask's background model then follows the shot as a single pass
 # would; started mid-shot it takes a subject standing still for background.
 SEQUENCE_CONTEXT_FRAMES = 250
-
-
-@dataclass(frozen=True)
-class EncodeSettings:
-    crf: int = 18
-    preset: str = "medium"
 
 
 @dataclass(frozen=True)
@@ -60,7 +54,7 @@ def stylize_chunk(
     cuts: Sequence[int] = (),
     overlap: int | None = None,
     batch_frames: int = 8,
-    encode: EncodeSettings = EncodeSettings(),
+    encode: EncodingOptions = EncodingOptions(),
     on_frames: Callable[[int], None] | None = None,
 ) -> ChunkResult:
     """Stylizes frames ``[chunk.start, chunk.end)`` of the video into ``destination``.
@@ -79,7 +73,7 @@ def stylize_chunk(
     opening_style = plan.styles[plan.constant_style_id(begin, begin + 1) or 0]
     sequence = (model.open_sequence(opening_style, strength=strength, start_frame=begin, cuts=cuts)
                 if isinstance(model, VideoStylizationModel) else None)
-    if sequence is not None and hasattr(sequence, "warm_up_stream"):
+    if isinstance(sequence, ContextualSequence):
         # Context the sequence needs but neither stylizes nor emits (a motion mask's background model).
         context = warmup_start(begin, SEQUENCE_CONTEXT_FRAMES, cuts)
         sequence.warm_up_stream(iter_frames(info.path, batch_frames=batch_frames, height=height, start=context,

@@ -10,6 +10,7 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 
 from artify_core.batch import BatchFailedError, BatchResult
+from artify_core.settings import FolderRequest
 from artify_core.video import probe_video
 from flows.stylize_folder import stylize_folder
 
@@ -46,9 +47,13 @@ def inbox(tmp_path_factory, bikes):
     return root
 
 
+def folder_request(source, destination, store, style, **options) -> FolderRequest:
+    return FolderRequest(source=str(source), destination=str(destination), style=[str(style)], height=64,
+                         max_concurrent=2, execution={"device": "cpu", "store": str(store)}, **options)
+
+
 def stylize_state(inbox, destination, store, style, **options):
-    return stylize_folder(source=str(inbox), destination=str(destination), style=[str(style)], height=64,
-                          device="cpu", max_concurrent=2, store=str(store), return_state=True, **options)
+    return stylize_folder(folder_request(inbox, destination, store, style, **options), return_state=True)
 
 
 def test_folder_publishes_outputs_and_manifests_then_skips(tmp_path, inbox, starrynight):
@@ -65,31 +70,38 @@ def test_folder_publishes_outputs_and_manifests_then_skips(tmp_path, inbox, star
     assert "broken.mp4" in by_name["broken.mp4"].reason and "\n" not in by_name["broken.mp4"].reason
 
     published = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert published == ["a.stylized.mp4", "a.stylized.mp4.manifest.json",
+    assert published == ["a.stylized.mp4", "a.stylized.mp4.manifest.json", "broken.stylized.mp4.failed.json",
                          "trip/b.stylized.mp4", "trip/b.stylized.mp4.manifest.json"]  # nothing partial
+    record = json.loads((out / "broken.stylized.mp4.failed.json").read_text())
+    assert record["reason"] == by_name["broken.mp4"].reason
     for name in ("a", "trip/b"):
         info = probe_video(out / f"{name}.stylized.mp4")
         assert (info.frames, info.height) == (10, 64)
         manifest = json.loads((out / f"{name}.stylized.mp4.manifest.json").read_text())
         source = inbox / ("a.mp4" if name == "a" else "trip/b.mov")
-        from artify_core.hashing import file_digest
+        from artify_core.foundation.hashing import file_digest
 
         assert manifest["input_identity"] == file_digest(source)
         assert manifest["frames"] == 10 and manifest["model"] == "arbitrary"
-        assert manifest["parameters"]["height"] == 64
+        assert manifest["parameters"]["settings"]["height"] == 64
         assert set(manifest["packages"]) == {"artify", "torch", "prefect"}
 
     started = time.monotonic()
     rerun = stylize_state(inbox, out, store, starrynight)
     rerun_seconds = time.monotonic() - started
-    statuses = {o.relative: o.status for o in rerun.result(raise_on_failure=False).result.outcomes}
-    assert statuses == {"a.mp4": "skipped", "broken.mp4": "failed", "trip/b.mov": "skipped"}
+    assert rerun.is_completed()  # the broken video failed before on these bytes: skipped, not failed again
+    statuses = {o.relative: o.status for o in rerun.result().outcomes}
+    assert statuses == {"a.mp4": "skipped", "broken.mp4": "skipped-failed", "trip/b.mov": "skipped"}
     print(f"first run {first_seconds:.1f} s, rerun {rerun_seconds:.1f} s")
+
+    # Asked to, a scan tries it again.
+    retried = stylize_state(inbox, out, store, starrynight, retry_failed=True)
+    assert {o.relative: o.status for o in retried.result(raise_on_failure=False).result.outcomes}["broken.mp4"] \
+        == "failed"
 
     # A changed parameter is a different output: both are stylized again.
     changed = stylize_state(inbox, out, store, starrynight, strength=0.5)
-    assert [o.status for o in changed.result(raise_on_failure=False).result.outcomes] == [
-        "done", "failed", "done"]
+    assert [o.status for o in changed.result().outcomes] == ["done", "skipped-failed", "done"]
 
 
 def test_clean_folder_evaluates_and_replaced_input_is_redone(tmp_path, inbox, bikes, starrynight):
@@ -97,8 +109,7 @@ def test_clean_folder_evaluates_and_replaced_input_is_redone(tmp_path, inbox, bi
     source.mkdir()
     (source / "a.mp4").write_bytes((inbox / "a.mp4").read_bytes())
     out, store = source / "stylized", tmp_path / "store"  # a destination inside the source is not scanned
-    first = stylize_folder(source=str(source), destination=str(out), style=[str(starrynight)], height=64,
-                           device="cpu", store=str(store), evaluate=True)
+    first = stylize_folder(folder_request(source, out, store, starrynight, evaluate=True))
     assert isinstance(first, BatchResult) and [o.status for o in first.outcomes] == ["done"]
     manifest = json.loads((out / "a.stylized.mp4.manifest.json").read_text())
     assert manifest["metrics"]["frames"] == 10 and manifest["metrics"]["warping_error"] > 0
@@ -106,11 +117,9 @@ def test_clean_folder_evaluates_and_replaced_input_is_redone(tmp_path, inbox, bi
     assert (out / "a.stylized.report" / "per_frame.png").stat().st_size > 0
 
     write_clip(source / "a.mp4", bikes, start=50)  # new bytes under the same name
-    second = stylize_folder(source=str(source), destination=str(out), style=[str(starrynight)], height=64,
-                            device="cpu", store=str(store))
+    second = stylize_folder(folder_request(source, out, store, starrynight))
     assert [o.status for o in second.outcomes] == ["done"]
-    third = stylize_folder(source=str(source), destination=str(out), style=[str(starrynight)], height=64,
-                           device="cpu", store=str(store))
+    third = stylize_folder(folder_request(source, out, store, starrynight))
     assert [o.status for o in third.outcomes] == ["skipped"]
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
+from artify_core.settings import VideoRequest
 from artify_core.video import probe_video, read_frames
 from flows.stylize_video import stylize_video
 
@@ -20,9 +21,10 @@ def prefect_harness():
 
 def test_stylize_then_rerun_from_cache(tmp_path, bikes_clip, starrynight):
     out = tmp_path / "out.mp4"
-    run = dict(content=str(bikes_clip), style=[str(starrynight)], output=str(out), device="cpu",
-               chunk_frames=15, preset="ultrafast", store=str(tmp_path / "store"))
-    first = stylize_video(**run)
+    run = VideoRequest(content=str(bikes_clip), style=[str(starrynight)], output=str(out),
+                       execution={"device": "cpu", "chunk_frames": 15, "store": str(tmp_path / "store")},
+                       encoding={"preset": "ultrafast"})
+    first = stylize_video(run)
     assert (first.frames, first.chunks, first.chunks_cached) == (30, 2, 0)
     info, source = probe_video(out), probe_video(bikes_clip)
     assert (info.frames, info.width, info.height, info.fps) == (30, 640, 272, source.fps)
@@ -31,25 +33,26 @@ def test_stylize_then_rerun_from_cache(tmp_path, bikes_clip, starrynight):
     first_bytes = out.read_bytes()
 
     out.unlink()
-    second = stylize_video(**run)
+    second = stylize_video(run)
     assert second.chunks_cached == second.chunks == 2
     assert out.read_bytes() == first_bytes
 
-    third = stylize_video(**{**run, "strength": 0.5})
+    third = stylize_video(run.model_copy(update={"strength": 0.5}))
     assert third.chunks_cached == 0  # parameters are part of the key
 
     import shutil
 
-    shutil.rmtree(tmp_path / "store")  # cached results now point at nothing
-    fourth = stylize_video(**run)
+    shutil.rmtree(tmp_path / "store")  # the store is the cache: nothing is found any more
+    fourth = stylize_video(run)
     assert fourth.chunks_cached == 0
     assert probe_video(out).frames == 30
 
 
 def test_keeps_audio_and_duration(tmp_path, bunny_clip, starrynight):
     out = tmp_path / "bunny.mp4"
-    stylize_video(content=str(bunny_clip), style=[str(starrynight)], output=str(out), device="cpu",
-                  height=144, preset="ultrafast", store=str(tmp_path / "store"))
+    stylize_video(VideoRequest(content=str(bunny_clip), style=[str(starrynight)], output=str(out), height=144,
+                               execution={"device": "cpu", "store": str(tmp_path / "store")},
+                               encoding={"preset": "ultrafast"}))
     source, result = probe_video(bunny_clip), probe_video(out)
     assert result.has_audio and result.frames == source.frames
     assert (result.width, result.height) == (256, 144)
@@ -74,9 +77,11 @@ def two_style_video(tmp_path_factory):
 
 def test_style_video_schedule_smoothing_and_evaluation(tmp_path, bikes_clip, two_style_video):
     out = tmp_path / "scheduled.mp4"
-    result = stylize_video(content=str(bikes_clip), style=[str(two_style_video)], output=str(out), device="cpu",
-                           chunk_frames=15, preset="ultrafast", store=str(tmp_path / "store"),
-                           transition_seconds=0.4, evaluate=True, report_dir=str(tmp_path / "report"))
+    result = stylize_video(VideoRequest(
+        content=str(bikes_clip), style=[str(two_style_video)], output=str(out), evaluate=True,
+        report=str(tmp_path / "report"), schedule={"transition": 0.4},
+        execution={"device": "cpu", "chunk_frames": 15, "store": str(tmp_path / "store")},
+        encoding={"preset": "ultrafast"}))
     assert probe_video(out).frames == 30
     metrics = result.metrics
     assert set(metrics) >= {"frames", "warping_error", "warping_error_content", "warping_error_ratio",
@@ -93,3 +98,28 @@ def test_style_video_schedule_smoothing_and_evaluation(tmp_path, bikes_clip, two
     assert by_style[-8:, 1].mean() < by_style[-8:, 0].mean()
     keyframe_sets = list((tmp_path / "store" / "keyframes").glob("*/keyframes.json"))
     assert len(keyframe_sets) == 1 and len(json.loads(keyframe_sets[0].read_text())["styles"]) == 2
+
+
+def test_the_flow_adds_nothing_to_the_core_pipeline(tmp_path, bikes_clip, starrynight):
+    """Settings → flow → tasks changes no pixel: the flow's output equals the core chunk pipeline
+    called directly with the model's and the smoother's own defaults."""
+    from artify_core.images import load_image
+    from artify_core.keyframes.schedule import single_schedule
+    from artify_core.keyframes import detect_video_cuts
+    from artify_core.models import load_model
+    from artify_core.models.base import StyleImage
+    from artify_core.pipeline.chunks import plan_chunks
+    from artify_core.pipeline.styles import StylePlan
+    from artify_core.pipeline.stylize import stylize_chunk
+    from artify_core.temporal.smoothing import SmoothingSettings
+
+    via_flow = tmp_path / "flow.mp4"
+    stylize_video(VideoRequest(content=str(bikes_clip), style=[str(starrynight)], output=str(via_flow),
+                               execution={"device": "cpu", "store": str(tmp_path / "store")}))
+    info = probe_video(bikes_clip)
+    model = load_model("arbitrary", device="cpu")
+    plan = StylePlan((model.prepare_style([StyleImage(load_image(starrynight))]),),
+                     single_schedule(0, info.frames, info.fps))
+    direct = stylize_chunk(info, plan_chunks(info.frames, 100)[0], model, plan, tmp_path / "direct.mp4",
+                           smoothing=SmoothingSettings(), cuts=detect_video_cuts(str(bikes_clip)))
+    assert np.array_equal(read_frames(via_flow), read_frames(direct.path))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
+from artify_core.settings import VideoRequest
 from artify_core.video import probe_video
 from flows.stylize_video import stylize_video
-from tests.artify_core.storage.conftest import bucket, s3_client, s3_endpoint, s3_env  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 
@@ -23,20 +23,21 @@ def test_s3_in_s3_out_and_cached_rerun(tmp_path, bikes_clip, starrynight, s3_cli
     monkeypatch.setenv("ARTIFY_SCRATCH", str(tmp_path / "scratch"))
     s3_client.upload_file(str(bikes_clip), bucket, "in/bikes 30.mp4")
     s3_client.upload_file(str(starrynight), bucket, "styles/starrynight.jpg")
-    run = dict(content=f"s3://{bucket}/in/bikes 30.mp4", style=[f"s3://{bucket}/styles/starrynight.jpg"],
-               output=f"s3://{bucket}/out/bikes.mp4", device="cpu", chunk_frames=15, height=64,
-               preset="ultrafast", store=f"s3://{bucket}/artify")
-    first = stylize_video(**run)
-    assert (first.output, first.frames, first.chunks, first.chunks_cached) == (run["output"], 30, 2, 0)
+    run = VideoRequest(content=f"s3://{bucket}/in/bikes 30.mp4", style=[f"s3://{bucket}/styles/starrynight.jpg"],
+                       output=f"s3://{bucket}/out/bikes.mp4", height=64, encoding={"preset": "ultrafast"},
+                       execution={"device": "cpu", "chunk_frames": 15, "store": f"s3://{bucket}/artify"})
+    first = stylize_video(run)
+    assert (first.output, first.frames, first.chunks, first.chunks_cached) == (run.output, 30, 2, 0)
     local = tmp_path / "out.mp4"
     s3_client.download_file(bucket, "out/bikes.mp4", str(local))
     info = probe_video(local)
     assert (info.frames, info.height) == (30, 64)
     keys = {o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket)["Contents"]}
     assert sum(k.startswith("artify/chunks/") for k in keys) == 2
-    assert any(k.startswith("artify/prefect-results/") for k in keys)  # Prefect's cache records too
+    assert sum(k.startswith("artify/cuts/") for k in keys) == sum(k.startswith("artify/plans/") for k in keys) == 1
+    assert not list((tmp_path / "scratch").rglob("*.mp4"))  # the download and the assembled output are gone
 
-    # Another machine: no local copies, no local Prefect results; only the bucket.
+    # Another machine: no local copies, nothing of the first run but the bucket.
     monkeypatch.setenv("ARTIFY_SCRATCH", str(tmp_path / "scratch2"))
-    second = stylize_video(**run)
+    second = stylize_video(run)
     assert second.chunks_cached == second.chunks == 2

@@ -65,8 +65,8 @@ class SegmentedStylizer:
     @property
     def version(self) -> str:
         """Base model, mask source and compositing: all change the pixels."""
-        return (f"{self.name}-{CODE_VERSION}+{self.base.version}+mask={self.mask_name}+{self.composite_mode}"
-                f"+r{self.feather_radius}+b{self.blur_sigma:g}+s{self.stabilize_strength:g}")
+        return _version(self.base.version, self.mask_name, self.composite_mode, self.feather_radius,
+                        self.blur_sigma, self.stabilize_strength)
 
     def prepare_style(self, images: Sequence[StyleImage]) -> LayeredStyle:
         """The same base style for both layers."""
@@ -255,6 +255,20 @@ def segmented(
     return SegmentedStylizer(base_model, source, mask_name=mask_name, composite_mode=composite,
                              feather_radius=int(feather_radius), blur_sigma=float(blur_sigma),
                              stabilize=float(stabilize))
+
+
+def model_version(*, device: str = "auto", base: str = "arbitrary", base_options: dict[str, Any] | None = None,
+                  mask: str = "motion", composite: CompositeMode = "feather", feather_radius: int = DEFAULT_RADIUS,
+                  blur_sigma: float = DEFAULT_BLUR_SIGMA, stabilize: float = DEFAULT_STRENGTH, **_: object) -> str:
+    """The version ``segmented(...)`` with these arguments would report, without loading any weights."""
+    from artify_core.models import model_version as registered_version
+
+    return _version(registered_version(base, device=device, **(base_options or {})), mask, composite,
+                    feather_radius, blur_sigma, stabilize)
+
+
+def _version(base_version: str, mask: str, composite: str, radius: int, blur_sigma: float, stabilize: float) -> str:
+    return f"segmented-{CODE_VERSION}+{base_version}+mask={mask}+{composite}+r{radius}+b{blur_sigma:g}+s{stabilize:g}"
 
 
 def _base_model(base: str | StylizationModel, device: str, options: dict[str, Any]) -> StylizationModel:

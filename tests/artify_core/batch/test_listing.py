@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from artify_core.batch import is_video, list_videos, output_name, plan_item
+from artify_core.batch import is_video, list_videos, plan_item
+from artify_core.pipeline.naming import output_name, report_name
 from artify_core.errors import InputError
 
 
@@ -112,10 +113,10 @@ def test_missing_bucket_is_an_input_error(s3_env):
 
 
 def test_staged_report_local_is_in_place(tmp_path):
-    from artify_core.batch import report_uri, staged_report
+    from artify_core.batch import staged_report
 
     item = plan_item(str(tmp_path / "in"), str(tmp_path / "out"), "trip/a.mp4")
-    assert report_uri(item.output_uri) == f"{tmp_path}/out/trip/a.stylized.report"
+    assert report_name(item.output_uri) == f"{tmp_path}/out/trip/a.stylized.report"
     with staged_report(item, evaluate=False) as folder:
         assert folder is None
     with staged_report(item, evaluate=True) as folder:

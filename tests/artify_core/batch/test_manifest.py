@@ -23,21 +23,37 @@ from artify_core.batch import (
 )
 from artify_core.batch.outcome import BatchFailedError
 from artify_core.errors import VideoError
+from artify_core.settings import StylizeSettings
 
-PARAMS = BatchParameters(styles=("styles/starry.jpg",), style_identities=("ab" * 32,), model="arbitrary",
-                         model_version="arbitrary-1+w1+fp32", height=64, strength=1.0, chunk_frames=50,
-                         smooth=True)
+VERSION = "arbitrary-1+w1+fp32"
 
 
-def manifest_for(item, identity="cd" * 32, parameters=PARAMS, metrics=None) -> Manifest:
+@pytest.fixture()
+def style(tmp_path):
+    path = tmp_path / "styles" / "starry.jpg"
+    path.parent.mkdir()
+    path.write_bytes(b"pixels")
+    return path
+
+
+def parameters_for(style, version: str = VERSION, **settings) -> BatchParameters:
+    return BatchParameters.create(StylizeSettings(style=[str(style)], height=64, **settings), version)
+
+
+@pytest.fixture()
+def PARAMS(style) -> BatchParameters:
+    return parameters_for(style)
+
+
+def manifest_for(item, identity="cd" * 32, parameters=None, metrics=None) -> Manifest:
     return build_manifest(item, identity, parameters, frames=10, chunks=1, seconds=3.21,
                           metrics=metrics, created=datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc))
 
 
-def test_round_trip_local(tmp_path):
+def test_round_trip_local(tmp_path, PARAMS):
     item = plan_item(str(tmp_path / "in"), str(tmp_path / "out"), "trip/a.mp4")
     metrics = {"warping_error": np.float32(0.25), "frames": np.int64(10), "ssim": 0.5}
-    manifest = manifest_for(item, metrics=metrics)
+    manifest = manifest_for(item, parameters=PARAMS, metrics=metrics)
     write_manifest(item.manifest_uri, manifest)
     assert (tmp_path / "out/trip/a.stylized.mp4.manifest.json").is_file()
     assert [p.name for p in (tmp_path / "out/trip").iterdir()] == ["a.stylized.mp4.manifest.json"]
@@ -49,11 +65,11 @@ def test_round_trip_local(tmp_path):
     assert set(loaded.packages) == {"artify", "torch", "prefect"} and loaded.packages["artify"]
 
 
-def test_round_trip_s3_and_no_secrets(s3_env, s3_client, bucket):
-    from tests.artify_core.storage.conftest import ACCESS_KEY_ID, SECRET
+def test_round_trip_s3_and_no_secrets(s3_env, s3_client, bucket, PARAMS):
+    from tests.conftest import ACCESS_KEY_ID, SECRET
 
     item = plan_item(f"s3://{bucket}/in", f"s3://{bucket}/out", "a.mp4")
-    manifest = manifest_for(item, identity=f"s3://{bucket}/in/a.mp4#0123abcd")
+    manifest = manifest_for(item, identity=f"s3://{bucket}/in/a.mp4#0123abcd", parameters=PARAMS)
     write_manifest(item.manifest_uri, manifest)
     body = s3_client.get_object(Bucket=bucket, Key="out/a.stylized.mp4.manifest.json")["Body"].read().decode()
     assert SECRET not in body and ACCESS_KEY_ID not in body and "AWS_" not in body
@@ -71,26 +87,36 @@ def test_unreadable_manifest_is_none(tmp_path, text):
         Manifest.from_json(text)
 
 
-def test_current_only_for_same_input_and_parameters(tmp_path):
+def test_current_only_for_same_input_and_parameters(tmp_path, style, PARAMS):
     item = plan_item(str(tmp_path / "in"), str(tmp_path / "out"), "a.mp4")
-    manifest = manifest_for(item)
+    manifest = manifest_for(item, parameters=PARAMS)
     assert is_current(manifest, "cd" * 32, PARAMS)
     assert not is_current(None, "cd" * 32, PARAMS)
     assert not is_current(manifest, "ef" * 32, PARAMS)  # the input's bytes changed
-    for change in ({"strength": 0.5}, {"height": None}, {"model_version": "arbitrary-2+w1+fp32"},
-                   {"style_identities": ("00" * 32,)}, {"smooth": False}, {"chunk_frames": 25}):
-        changed = BatchParameters(**{**PARAMS.__dict__, **change})
+    for change in ({"strength": 0.5}, {"height": None}, {"smoothing": {"smooth": False}},
+                   {"encoding": {"crf": 20}}, {"schedule": {"transition": 2.0}}):
+        changed = BatchParameters.create(StylizeSettings(**{"style": [str(style)], "height": 64, **change}), VERSION)
         assert not is_current(manifest, "cd" * 32, changed), change
-    # The same style bytes under another name are the same parameters.
-    moved = BatchParameters(**{**PARAMS.__dict__, "styles": ("elsewhere/starry.jpg",)})
-    assert is_current(manifest, "cd" * 32, moved)
+    assert not is_current(manifest, "cd" * 32, parameters_for(style, version="arbitrary-2+w1+fp32"))
+    # Where and how a run happens does not change the output.
+    for same in ({"execution": {"chunk_frames": 25, "device": "cpu"}}, {"gatys": {}}):
+        assert is_current(manifest, "cd" * 32, parameters_for(style, **same)), same
+    # The same style bytes under another name are the same parameters; other bytes are not.
+    moved = tmp_path / "elsewhere.jpg"
+    moved.write_bytes(style.read_bytes())
+    assert is_current(manifest, "cd" * 32, BatchParameters.create(
+        StylizeSettings(style=[str(moved)], height=64), VERSION))
+    moved.write_bytes(b"other pixels")
+    assert not is_current(manifest, "cd" * 32, BatchParameters.create(
+        StylizeSettings(style=[str(moved)], height=64), VERSION))
     assert not is_current(manifest, "cd" * 32, PARAMS, need_metrics=True)
-    assert is_current(manifest_for(item, metrics={"ssim": 0.9}), "cd" * 32, PARAMS, need_metrics=True)
+    assert is_current(manifest_for(item, parameters=PARAMS, metrics={"ssim": 0.9}), "cd" * 32, PARAMS,
+                      need_metrics=True)
 
 
-def test_up_to_date_needs_the_output_too(tmp_path):
+def test_up_to_date_needs_the_output_too(tmp_path, PARAMS):
     item = plan_item(str(tmp_path / "in"), str(tmp_path / "out"), "a.mp4")
-    write_manifest(item.manifest_uri, manifest_for(item))
+    write_manifest(item.manifest_uri, manifest_for(item, parameters=PARAMS))
     assert not up_to_date(item, "cd" * 32, PARAMS)  # manifest without its output: redo
     (tmp_path / "out/a.stylized.mp4").write_bytes(b"video")
     assert up_to_date(item, "cd" * 32, PARAMS)
@@ -120,15 +146,20 @@ def test_batch_result_and_failure_message():
     assert pickle.loads(pickle.dumps(error)).result == result
 
 
-def test_parameters_identify_styles_by_bytes(tmp_path):
+def test_parameters_name_a_missing_style(tmp_path):
     from artify_core.errors import InputError
-    from artify_core.hashing import file_digest
 
-    style = tmp_path / "starry.jpg"
-    style.write_bytes(b"pixels")
-    made = BatchParameters.create([str(style)], "arbitrary", "v1", 64, 1.0, 50, True)
-    assert made.style_identities == (file_digest(style),)
-    style.write_bytes(b"other pixels")
-    assert BatchParameters.create([str(style)], "arbitrary", "v1", 64, 1.0, 50, True).digest != made.digest
     with pytest.raises(InputError, match="missing.jpg: no such style"):
-        BatchParameters.create([str(tmp_path / "missing.jpg")], "arbitrary", "v1", 64, 1.0, 50, True)
+        BatchParameters.create(StylizeSettings(style=[str(tmp_path / "missing.jpg")]), VERSION)
+
+
+def test_failure_records_are_keyed_on_the_input(tmp_path):
+    from artify_core.batch import clear_failure, known_failure, record_failure
+
+    item = plan_item(str(tmp_path / "in"), str(tmp_path / "out"), "a.mp4")
+    (tmp_path / "out").mkdir()
+    record_failure(item.failure_uri, item.input_uri, "cd" * 32, "in/a.mp4: cut mid-stream")
+    assert known_failure(item.failure_uri, "cd" * 32).reason == "in/a.mp4: cut mid-stream"
+    assert known_failure(item.failure_uri, "ef" * 32) is None  # new bytes: try again
+    clear_failure(item.failure_uri)
+    assert known_failure(item.failure_uri, "cd" * 32) is None and not list((tmp_path / "out").iterdir())

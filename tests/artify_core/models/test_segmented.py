@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from artify_core.errors import InputError
-from artify_core.models import MODEL_BUILDERS, load_model
+from artify_core.models import MODELS, load_model
 from artify_core.models.base import StyleImage, StyleMixingModel, VideoStylizationModel
 from artify_core.models.segmented.model import LayeredStyle, SegmentedStylizer, segmented
 from tests.artify_core.segmentation.conftest import iou, moving_subject
@@ -72,7 +72,7 @@ def _model(truth: np.ndarray, **kwargs) -> SegmentedStylizer:
 
 def test_registered_and_implements_the_protocols(scene):
     model = load_model("segmented", base=SolidColour(), mask=KnownMasks(scene[1]), composite="blur")
-    assert "segmented" in MODEL_BUILDERS
+    assert "segmented" in MODELS
     assert isinstance(model, VideoStylizationModel) and isinstance(model, StyleMixingModel)
     assert model.version.startswith("segmented-") and "solid-1" in model.version and "blur" in model.version
 
@@ -172,7 +172,8 @@ def test_embedding_styles_per_frame_match_stylizing_frame_by_frame(stylizer, med
     together = model.open_sequence(wave).stylize(frames, styles)
     for i, style in enumerate(styles):
         alone = stylizer.stylize(frames[i:i + 1], style.foreground)[0]
-        np.testing.assert_array_equal(together[i][truth[i]], alone[truth[i]])
+        # A batch of 3 and a batch of 1 may round one pixel differently (float sums in another order).
+        assert np.abs(together[i][truth[i]].astype(int) - alone[truth[i]]).max() <= 1
         np.testing.assert_array_equal(together[i][~truth[i]], frames[i][~truth[i]])
 
 

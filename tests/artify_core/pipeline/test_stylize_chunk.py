@@ -11,12 +11,13 @@ import pytest
 from artify_core.keyframes.schedule import single_schedule
 from artify_core.pipeline.chunks import plan_chunks
 from artify_core.pipeline.styles import StylePlan
-from artify_core.pipeline.stylize import EncodeSettings, stylize_chunk
+from artify_core.pipeline.stylize import stylize_chunk
+from artify_core.settings import EncodingOptions
 from artify_core.temporal.smoothing import SmoothingSettings
 from artify_core.video import VideoWriter, concat_segments, probe_video, read_frames
 from tests.conftest import moving_square_frames
 
-LOSSLESS = EncodeSettings(crf=0, preset="ultrafast")
+LOSSLESS = EncodingOptions(crf=0, preset="ultrafast")
 
 
 class FlickeringModel:
