@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from fractions import Fraction
 from pathlib import Path
@@ -82,3 +83,67 @@ def bunny_clip(tmp_path_factory, bunny) -> Path:
     subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(bunny), "-t", "1", "-c", "copy", str(path)],
                    check=True)
     return path
+
+
+# --- A real S3 server on loopback (SeaweedFS), one per test session ------------------------------
+#
+# Every S3 test talks HTTP to it through boto3's ordinary configuration (``AWS_ENDPOINT_URL`` and
+# credentials from the environment), as a deployment pointed at SeaweedFS or AWS would. Two
+# identities: an administrator, and a reader that may read and list but not write.
+
+from tests.s3server import Identity, SeaweedS3  # noqa: E402
+
+# Distinctive so a test can assert it never appears in a message or a repr.
+SECRET = "artify-test-secret-Zq81vLw3"
+ACCESS_KEY_ID = "AKIAARTIFYTESTKEY01"
+READER = Identity("reader", "AKIAARTIFYREADER001", "artify-reader-secret-4Lm0", ("Read", "List"))
+
+_buckets = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    with SeaweedS3(tmp_path_factory.mktemp("seaweedfs"),
+                   [Identity("admin", ACCESS_KEY_ID, SECRET), READER]) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(s3_server) -> str:
+    return s3_server.endpoint
+
+
+@pytest.fixture
+def s3_env(s3_endpoint, monkeypatch, tmp_path):
+    """Environment of a user configured for the loopback endpoint, and nothing
+    from this machine's own AWS configuration."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS",
+                 "AWS_ENDPOINT_URL_S3", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_endpoint)
+    monkeypatch.setenv("NO_PROXY", ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1"])))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    # No instance-metadata probe (a 1 s timeout per try) when credentials are missing.
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return monkeypatch
+
+
+@pytest.fixture
+def s3_client(s3_env):
+    import boto3
+
+    return boto3.client("s3")
+
+
+@pytest.fixture
+def bucket(s3_client) -> str:
+    """A fresh, empty bucket per test (SeaweedFS, like S3, wants at least 3 characters)."""
+    name = f"artify-test-{next(_buckets)}"
+    s3_client.create_bucket(Bucket=name)
+    return name
+

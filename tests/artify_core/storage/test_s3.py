@@ -15,7 +15,7 @@ from artify_core.errors import InputError
 from artify_core.storage import S3Store, StorageError, StorageUnavailableError, open_store
 from artify_core.storage.s3 import MiB, parse_s3_uri
 
-from .conftest import ACCESS_KEY_ID, SECRET
+from .conftest import ACCESS_KEY_ID, READER, SECRET
 
 
 def _pending_uploads(client, bucket: str) -> list[dict]:
@@ -144,14 +144,17 @@ def test_no_credentials(s3_env, bucket):
         S3Store(f"s3://{bucket}").put_bytes("k", b"x")
 
 
-def test_rejected_credentials_are_reported_without_secrets(bucket, moto_auth):
-    moto_auth()
+@pytest.mark.parametrize("access_key,secret", [(ACCESS_KEY_ID, "not-the-secret"),
+                                               ("AKIAUNKNOWNKEY000001", SECRET)], ids=["wrong-secret", "unknown-key"])
+def test_rejected_credentials_are_reported_without_secrets(bucket, s3_env, access_key, secret):
+    s3_env.setenv("AWS_ACCESS_KEY_ID", access_key)
+    s3_env.setenv("AWS_SECRET_ACCESS_KEY", secret)
     store = S3Store(f"s3://{bucket}/p")
     with pytest.raises(StorageError, match="rejected the credentials") as caught:
         store.get_bytes("k")
     for text in (str(caught.value), repr(store), repr(caught.value)):
-        assert SECRET not in text and ACCESS_KEY_ID not in text
-    assert SECRET not in repr(store.__getstate__())
+        assert secret not in text and access_key not in text
+    assert secret not in repr(store.__getstate__())
 
 
 def test_importing_storage_loads_neither_prefect_nor_boto3():
@@ -163,17 +166,23 @@ def test_importing_storage_loads_neither_prefect_nor_boto3():
     assert result.stdout.strip() == "[]"
 
 
-def test_access_denied_is_named(bucket, s3_env, moto_auth):
-    import boto3
-
-    iam = boto3.client("iam")
-    moto_auth(free_requests=2)  # the two IAM calls below; every later request is checked
-    iam.create_user(UserName="reader")
-    key = iam.create_access_key(UserName="reader")["AccessKey"]
-    s3_env.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
-    s3_env.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
-
+def test_access_denied_is_named(bucket, s3_env):
+    s3_env.setenv("AWS_ACCESS_KEY_ID", READER.access_key)  # may read and list, not write
+    s3_env.setenv("AWS_SECRET_ACCESS_KEY", READER.secret_key)
     store = S3Store(f"s3://{bucket}/p")
+    assert not store.exists("k.json")
     with pytest.raises(StorageError, match=rf"^s3://{bucket}/p/k.json: access denied") as caught:
         store.put_bytes("k.json", b"{}")
-    assert key["SecretAccessKey"] not in str(caught.value)
+    assert READER.secret_key not in str(caught.value)
+
+
+def test_check_fails_fast_when_the_endpoint_is_down(s3_env, tmp_path):
+    import time
+
+    from tests.s3server import free_ports
+
+    s3_env.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_ports(1)[0]}")  # nothing listens there
+    started = time.monotonic()
+    with pytest.raises(StorageUnavailableError, match="cannot reach the S3 endpoint"):
+        S3Store("s3://any-bucket/p").check()
+    assert time.monotonic() - started < 15

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from artify_core.errors import InputError, OutputError
-from artify_core.hashing import file_digest
+from artify_core.foundation.hashing import file_digest
 from artify_core.storage import S3Store
 from artify_core.storage.uri import destination_key, is_remote, materialize, publish_file, remote_identity
 
