@@ -47,7 +47,6 @@ from tasks.style import detect_cuts, extract_style_keyframes, prepare_style_plan
 from tasks.stylize import ChunkJob, ChunkOutcome, stylize_chunk_task
 from tasks.video import (
     assemble,
-    check_store,
     fetch_input,
     fingerprint,
     local_output_for,
@@ -90,8 +89,8 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
     check_video_request(request)
     output = request.output or output_name(request.content)
     run = request.execution
-    store = check_store(run.store or default_store_uri())
-    _sweep_leftovers(output)
+    store = run.store or default_store_uri()
+    _sweep_leftovers(output, store)
     spec = ModelSpec.create(request.model, run.device, request.model_options)
     label_run(spec)
 
@@ -103,15 +102,14 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
         or spec.stateful
     cuts = detect_cuts(local_content, store, keys.cuts_key(content_id)) if needs_cuts else []
 
-    layers, identities, keyframes_key = {}, [], None
-    for name, paths in _layer_paths(request).items():
+    layers, identities = {}, []
+    for layer, paths in _layer_paths(request).items():
         if paths == [NO_STYLE]:
-            layers[name] = None
+            layers[layer] = None
             continue
-        weights = request.schedule.style_weights if name == "style" else []
-        layers[name], layer_ids, layer_keyframes = style_input(paths, weights, run.device, store, name)
+        weights = request.schedule.style_weights if layer == "style" else []
+        layers[layer], layer_ids = style_input(paths, weights, run.device, store, layer)
         identities += layer_ids
-        keyframes_key = keyframes_key or layer_keyframes
     plan_key = keys.plan_key(spec.version, identities, {k: len(v) if v != [NO_STYLE] else NO_STYLE
                                                         for k, v in _layer_paths(request).items()},
                              request.schedule.model_dump(mode="json"), info.frames, info.fps, cuts)
@@ -187,17 +185,17 @@ def stylize_chunks(jobs: list[ChunkJob]) -> list[ChunkOutcome]:
 
 
 def style_input(paths: list[str], weights: list[float], device: str, store: str,
-                role: str) -> tuple[StyleInput, list[str], str | None]:
+                role: str) -> tuple[StyleInput, list[str]]:
     """One layer's style: local copies, identities for cache keys, keyframes of a style video."""
     sources = classify_style_sources(paths)
     label = {"style": "style", "fg": "foreground style", "bg": "background style"}[role]
     identities = [fingerprint(p, label) for p in paths]
     local = localized(sources, [fetch_input(p, label) for p in paths])
-    keyframes, keyframes_key = None, None
+    keyframes = None
     if local.video is not None:
-        keyframes_key = keys.keyframes_key(identities[0], ModelSpec("arbitrary", device).version)
-        keyframes = extract_style_keyframes(local.video, device, store, keyframes_key)
-    return StyleInput(local, tuple(weights or [1.0] * len(paths)), keyframes), identities, keyframes_key
+        key = keys.keyframes_key(identities[0], ModelSpec("arbitrary", device).version)
+        keyframes = extract_style_keyframes(local.video, device, store, key)
+    return StyleInput(local, tuple(weights or [1.0] * len(paths)), keyframes), identities
 
 
 def describe_style(request: VideoRequest) -> str:
@@ -234,11 +232,14 @@ def _report_dir(output: str) -> str:
     return str(scratch_dir() / "reports" / report.rsplit("/", 1)[-1]) if is_remote(output) else report
 
 
-def _sweep_leftovers(output: str) -> None:
+def _sweep_leftovers(output: str, store: str) -> None:
     """Removes what runs that died left behind: temporary files beside the output, scratch folders."""
     if not is_remote(output):
         target = Path(output).expanduser()
         sweep_parts(target.parent, target.name)
+    if not is_remote(store):  # a chunk or cached value whose copy into the store was cut short
+        for folder in (Path(store).expanduser() / name for name in ("chunks", "cuts", "plans")):
+            sweep_parts(folder)
     sweep_scratch()
     sweep_scratch(scratch_dir() / "outputs")
     sweep_older_than(scratch_dir() / "inputs", DOWNLOADS_KEPT_S)

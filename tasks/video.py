@@ -53,13 +53,6 @@ def fingerprint(uri: str, role: str) -> str:
     return remote_identity(uri)
 
 
-@task(cache_policy=NO_CACHE, task_run_name="check store")
-def check_store(store_uri: str) -> str:
-    """Fails in seconds when the artifact store cannot be reached or written, before any work."""
-    open_store(store_uri).check()
-    return store_uri
-
-
 @task(cache_policy=NO_CACHE, task_run_name="assemble", retries=1, retry_delay_seconds=2,
       retry_condition_fn=transient_only)
 def assemble(store_uri: str, chunk_keys: list[str], info: VideoInfo, output: str) -> str:

@@ -1,5 +1,5 @@
 """Checks a request's files before any work starts: the content decodes, the styles
-read, the output and report can be written, a frame fits in memory.
+read, the store answers, the output and report can be written, a frame fits in memory.
 
 The CLI runs these before Prefect starts (one line, exit code 2); the flows run
 them as their first step, so runs triggered from the Prefect UI or a deployment
@@ -16,7 +16,9 @@ from typing import Sequence
 
 from artify_core.errors import InputError, OutputError
 from artify_core.pipeline.naming import output_name
+from artify_core.foundation.paths import default_store_uri
 from artify_core.settings import NO_STYLE, VideoRequest
+from artify_core.storage import open_store
 from artify_core.storage.uri import is_remote
 
 # Bytes per output pixel the chunk stage holds per frame in flight at most (decoded and stylized
@@ -45,6 +47,7 @@ def check_video_request(request: VideoRequest) -> Preflight:
     for layer in (request.segmented.fg_style, request.segmented.bg_style):
         if layer and layer != [NO_STYLE]:
             check_styles(layer)
+    open_store(request.execution.store or default_store_uri()).check()  # a dead store fails in seconds
     output = request.output or output_name(request.content)
     if output == request.content or (not is_remote(output) and not is_remote(request.content)
                                      and Path(output).resolve() == Path(request.content).resolve()):

@@ -19,7 +19,7 @@ from artify_core.metrics.style import (
 
 def test_gram_matrix_of_a_known_activation():
     activation = torch.tensor([[[[1.0, 2.0]], [[3.0, 0.0]]]])  # (1, 2, 1, 2)
-    expected = torch.tensor([[[5.0, 3.0], [3.0, 9.0]]]) / 2
+    expected = torch.tensor([[[5.0, 3.0], [3.0, 9.0]]]) / (2 * 1 * 2)  # / (C·h·w), as the Gatys loss
     torch.testing.assert_close(gram_matrices([activation])[0], expected)
 
 

@@ -1,0 +1,92 @@
+"""What the Prefect UI shows of a run, read back through a real server's API: a readable run name,
+tags with the model and device used, pictures that a browser can load (``data:`` or ``http(s)``
+URIs, never ``file://``), the result with the output's location, and progress at 100 %."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def prefect_api(tmp_path_factory):
+    """``prefect server start`` on a free loopback port with its own PREFECT_HOME."""
+    from tests.s3server import free_ports
+
+    home = tmp_path_factory.mktemp("prefect-ui")
+    port = free_ports(1)[0]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update({"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
+    log = (home / "server.log").open("wb")
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                               "--port", str(port)], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    url = f"http://127.0.0.1:{port}/api"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            with opener.open(f"{url}/health", timeout=2):
+                break
+        except OSError:
+            assert server.poll() is None and time.monotonic() < deadline, (home / "server.log").read_text()[-2000:]
+            time.sleep(0.5)
+    yield url
+    os.killpg(server.pid, signal.SIGKILL)
+    server.wait(10)
+
+
+def test_a_run_shows_its_result_pictures_and_progress(prefect_api, tmp_path, bikes_clip, starrynight):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from artify_core.settings import VideoRequest
+    from flows.stylize_video import stylize_video
+
+    out = tmp_path / "bikes30.stylized.mp4"
+    request = VideoRequest(content=str(bikes_clip), style=[str(starrynight)], output=str(out), evaluate=True,
+                           execution={"device": "cpu", "store": str(tmp_path / "store"), "chunk_frames": 15},
+                           encoding={"preset": "ultrafast"})
+    with temporary_settings({PREFECT_API_URL: prefect_api}):
+        state = stylize_video(request, return_state=True)
+        assert state.is_completed(), state
+        assert "bikes30.stylized.mp4: 30 frames" in state.message and "2 stylized, 0 from cache" in state.message
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter())
+            run = next(r for r in runs if r.id == state.state_details.flow_run_id)
+            artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
+            task_artifacts = client.read_artifacts()  # progress of the evaluate task belongs to the task run
+
+    assert run.name == f"{bikes_clip.stem} · starrynight"
+    assert {"artify", "model:arbitrary", "device:cpu"} <= set(run.tags)
+    by_key = {a.key: a for a in [*artifacts, *task_artifacts] if a.key}
+    prefix = next(key for key in by_key if key.endswith("-result")).removesuffix("-result")
+    assert re.fullmatch(r"bikes30-[0-9a-f]{8}", prefix)
+
+    result = by_key[f"{prefix}-result"].data
+    assert str(out) in result and "30 (1.20 s at 25/1 fps)" in result and "2 stylized, 0 from cache" in result
+    for key in (f"{prefix}-result", f"{prefix}-style-schedule", f"{prefix}-evaluation-report"):
+        images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", by_key[key].data)
+        assert images, key
+        assert all(src.startswith(("data:image/jpeg;base64,", "http://", "https://")) for src in images), key
+        assert "file://" not in by_key[key].data
+    assert by_key[f"{prefix}-progress"].type == "progress" and float(by_key[f"{prefix}-progress"].data) == 100.0
+    assert float(by_key[f"{prefix}-evaluation-progress"].data) == 100.0
+    rows = by_key[f"{prefix}-evaluation"].data
+    assert "warping-error ratio" in str(rows) and "1.0 = as stable as the source" in str(rows)
+    sizes = {key: len(str(artifact.data)) for key, artifact in by_key.items() if key.startswith(prefix)}
+    print(f"\nartifact sizes (bytes): {sizes}")
+    assert max(sizes.values()) < 400_000  # thumbnails, not full frames
