@@ -137,9 +137,15 @@ def run_and_look(api: str, ui: str, deployment: str, args: argparse.Namespace, o
     run_id, mid_run_taken, started = run["id"], False, time.monotonic()
     while True:
         state = http_json(f"{api}/flow_runs/{run_id}")[1]["state"]
-        if not mid_run_taken and state["type"] == "RUNNING" and time.monotonic() - started > 20:
-            screenshot(f"{ui}/runs/flow-run/{run_id}?tab=Artifacts", out / "run_artifacts_mid_run.png")
-            mid_run_taken = True
+        if not mid_run_taken and state["type"] == "RUNNING":
+            artifacts = http_json(f"{api}/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [run_id]},
+                                                                           "type": {"any_": ["progress"]}}})[1]
+            moving = [a for a in artifacts if 0 < float(a.get("data") or 0) < 100]
+            if moving:
+                print(f"progress mid-run: {moving[0]['data']} %",
+                      screenshot(f"{ui}/artifacts/artifact/{moving[0]['id']}", out / "progress_mid_run.png"))
+                screenshot(f"{ui}/runs/flow-run/{run_id}", out / "run_page_mid_run.png")
+                mid_run_taken = True
         if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
             break
         time.sleep(2)

@@ -33,7 +33,8 @@ from artify_core.settings import FolderRequest, parse_request
 
 REPO = Path(__file__).resolve().parents[1]
 WORK_POOL = "artify-gpu"
-TAGS = ["artify", "gpu"]
+# Runs add the model and the device they actually use (model:gatys, device:cuda).
+TAGS = ["artify"]
 
 
 @dataclass(frozen=True)
