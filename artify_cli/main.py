@@ -49,12 +49,19 @@ def build_parser() -> argparse.ArgumentParser:
                                               "execution.device"}, defaults={"execution.device": "cpu"})
     evaluate.add_argument("--json", metavar="OUT.json", help="write the figures and per-frame values here")
     evaluate.add_argument("--report", metavar="DIR", help="write a report (plot, contact sheet, markdown) here")
-    evaluate.add_argument("--max-frames", type=int, metavar="N", help="evaluate only the first N frames")
+    evaluate.add_argument("--max-frames", type=_at_least_one, metavar="N", help="evaluate only the first N frames")
 
     info = commands.add_parser("info", help="print what Artify reads from a video")
     info.add_argument("video")
     add_batch_parser(commands)
     return parser
+
+
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: must be at least 1")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
