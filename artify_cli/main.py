@@ -134,6 +134,7 @@ def _info(args: argparse.Namespace) -> int:
         "codec": info.codec, "pix_fmt": info.pix_fmt,
         "audio": info.audio_codec if info.has_audio else "none",
         "truncated": "yes" if info.truncated else "no",
+        "rate": info.times.describe(), "colour": info.color.describe(min(info.width, info.height)),
     }
     for key, value in rows.items():
         print(f"{key:>9}: {value}")

@@ -22,7 +22,8 @@ from artify_core.video import VideoInfo, VideoWriter, iter_frames, output_size
 
 
 # Part of every chunk's cache key: bump when this module changes the pixels it writes.
-PIPELINE_VERSION = "chunk-3"
+# chunk-4: explicit colour conversion (BT.709 tagged output), per-frame times for variable-rate video.
+PIPELINE_VERSION = "chunk-4"
 # Frames before a chunk (back to the shot's start, 10 s at most at 25 fps) that a sequence with a
 # warm-up sees first: a motion mask's background model then follows the shot as a single pass
 # would; started mid-shot it takes a subject standing still for background.
@@ -87,8 +88,8 @@ def stylize_chunk(
     smoother = (TemporalSmoother(settings=smoothing, cuts=cuts, state=SmootherState(frame=begin))
                 if smoothing is not None and smoothing.strength > 0 else None)
     position = begin
-    with VideoWriter(destination, width=width, height=out_height, fps=info.fps,
-                     crf=encode.crf, preset=encode.preset) as writer:
+    with VideoWriter(destination, width=width, height=out_height, fps=info.fps, crf=encode.crf,
+                     preset=encode.preset, times=info.times.window(chunk.start, chunk.end)) as writer:
         for batch in iter_frames(info.path, batch_frames=batch_frames, height=height,
                                  start=begin, end=chunk.end, info=info):
             stylized = stylize_scheduled(model, batch, plan, position, strength=strength, sequence=sequence)
