@@ -235,6 +235,21 @@ def _last_error(stderr: str) -> str:
     return lines[-1] if lines else "ffmpeg gave no detail"
 
 
+def segment_duration(path: str | Path) -> Fraction:
+    """Seconds from a video's first frame to the end of its last: the latest presentation
+    time plus that frame's duration, from one demux pass.
+
+    The MP4 header's duration is not this for variable-rate H.264 with B-frames:
+    the muxer derives it from decoding times, whose reordering delay was
+    spaced at the opening frames' rate.
+    """
+    packets, timebase, log = _count_video_packets(Path(path))
+    if not packets.stamps or not timebase:
+        raise VideoError(f"{path}: no timestamps to measure its duration ({_last_error(log)})")
+    first = min(pts for pts, _ in packets.stamps)
+    return (max(pts + duration for pts, duration in packets.stamps) - first) * timebase
+
+
 def ensure_complete(info: VideoInfo, *, allow_truncated: bool = False) -> VideoInfo:
     """Refuses a video cut mid-stream unless the caller accepts its decodable part.
 

@@ -30,6 +30,7 @@ from artify_core.errors import OutputError, VideoError
 from artify_core.video import matroska
 from artify_core.video.binary import ffmpeg_exe
 from artify_core.video.color import ENCODE_FILTER, OUTPUT_TAGS
+from artify_core.video.probe import segment_duration
 from artify_core.video.timing import FrameTimes
 
 # Audio codecs an MP4 can carry as they are; anything else is re-encoded to AAC.
@@ -220,20 +221,29 @@ def concat_segments(
     *,
     audio_source: str | Path | None = None,
     audio_codec: str | None = None,
+    audio_window: tuple[float, float] | None = None,
 ) -> Path:
     """Joins H.264 MP4 segments (same size and rate) without re-encoding, adds the
-    audio of ``audio_source`` if it has any, and publishes ``path`` atomically."""
+    audio of ``audio_source`` if it has any, and publishes ``path`` atomically.
+
+    Each segment's frames keep their own times (variable-rate segments stay so):
+    the next segment starts where the previous one's last frame ends
+    (``segment_duration``, given to the concat demuxer explicitly).
+    ``audio_window``: (start, duration) in seconds of the source's audio to use,
+    for an excerpt; it is cut sample-exactly, so it is re-encoded (AAC).
+    """
     target = Path(path)
     check_writable(target)
     listing = temporary_sibling(target, ".txt")
     temp = temporary_sibling(target, target.suffix or ".mp4")
     try:
-        listing.write_text("".join(f"file '{_concat_escape(s)}'\n" for s in segments))
+        listing.write_text("".join(f"file '{_concat_escape(s)}'\nduration {float(segment_duration(s)):.9f}\n"
+                                   for s in segments))
         command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y",
                    "-f", "concat", "-safe", "0", "-i", str(listing)]
-        command += _audio_input_args(audio_source)
+        command += _audio_input_args(audio_source, audio_window)
         command += ["-map", "0:v:0", "-c:v", "copy"]
-        command += _audio_output_args(audio_source, audio_codec)
+        command += _audio_output_args(audio_source, None if audio_window else audio_codec)
         command += ["-movflags", "+faststart", "-f", "mp4", str(temp)]
         result = subprocess.run(command, capture_output=True, text=True, errors="replace")
         if result.returncode != 0:
@@ -283,8 +293,12 @@ def track_timescale(times: FrameTimes) -> int:
     return 90_000
 
 
-def _audio_input_args(audio_source: str | Path | None) -> list[str]:
-    return ["-i", str(audio_source)] if audio_source is not None else []
+def _audio_input_args(audio_source: str | Path | None, window: tuple[float, float] | None = None) -> list[str]:
+    if audio_source is None:
+        return []
+    # Input options: decode from the start of the window for its duration (accurate seek).
+    trim = ["-ss", f"{window[0]:.6f}", "-t", f"{window[1]:.6f}"] if window is not None else []
+    return [*trim, "-i", str(audio_source)]
 
 
 def _audio_output_args(audio_source: str | Path | None, audio_codec: str | None) -> list[str]:
