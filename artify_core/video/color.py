@@ -29,6 +29,10 @@ OUTPUT_TAGS = ("-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc"
 # Without accurate rounding and full chroma interpolation swscale's YUV<->RGB steps
 # are biased by about -1 level each way; with them a round trip errs by 0.3 on average.
 SWSCALE_FLAGS = "flags=bicubic+accurate_rnd+full_chroma_int"
+# When also resizing, full chroma interpolation is left out: it sharpens chroma edges
+# (up to ~60 levels on saturated edges of a downscale) and shifts what scene detection,
+# which reads small frames, measures; accurate rounding alone removes most of the bias there.
+RESIZE_FLAGS = "flags=bicubic+accurate_rnd"
 ENCODE_FILTER = (f"scale=out_color_matrix=bt709:out_range=tv:{SWSCALE_FLAGS},"
                  "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv")
 HD_LINES = 720
@@ -113,5 +117,6 @@ def decode_filters(color: ColorInfo, height: int, size: tuple[int, int] | None =
         tone_map = [f"zscale={source}:t=linear:npl={SDR_WHITE_NITS}", "format=gbrpf32le", "zscale=p=bt709",
                     "tonemap=tonemap=hable:desat=0", "zscale=t=bt709:m=bt709:r=full", "format=gbrp"]
         return tone_map + ([f"scale={resize}{SWSCALE_FLAGS}"] if size is not None else []) + ["format=rgb24"]
+    flags = RESIZE_FLAGS if size is not None else SWSCALE_FLAGS
     return [f"scale={resize}in_color_matrix={color.matrix_for(height)}:in_range={color.range_or_default()}"
-            f":out_range=pc:{SWSCALE_FLAGS}", "format=rgb24"]
+            f":out_range=pc:{flags}", "format=rgb24"]
