@@ -9,6 +9,7 @@ from typing import Callable, Sequence
 
 from artify_core.models.base import StylizationModel, VideoStylizationModel
 from artify_core.pipeline.chunks import Chunk
+from artify_core.pipeline.scale import stylize_at_scale
 from artify_core.pipeline.styles import StylePlan, stylize_scheduled
 from artify_core.temporal.smoothing import (
     DEFAULT_OVERLAP,
@@ -63,6 +64,7 @@ def stylize_chunk(
     batch_frames: int = 8,
     encode: EncodeSettings = EncodeSettings(),
     on_frames: Callable[[int], None] | None = None,
+    style_scale: float | None = None,
 ) -> ChunkResult:
     """Stylizes frames ``[chunk.start, chunk.end)`` of the video into ``destination``.
 
@@ -72,7 +74,8 @@ def stylize_chunk(
     (``warmup_start``): those frames are stylized and smoothed but not written,
     so the chunk joins its predecessor without a seam while staying
     independent of it. ``cuts``: the content's scene cuts, where smoothing and
-    sequence models restart.
+    sequence models restart. ``style_scale``: brush-stroke size relative to the
+    frame (``scale.stylize_at_scale``); None paints at the output size.
     """
     started = time.perf_counter()
     width, out_height = output_size(info, height)
@@ -92,7 +95,9 @@ def stylize_chunk(
                      preset=encode.preset, times=info.times.window(chunk.start, chunk.end)) as writer:
         for batch in iter_frames(info.path, batch_frames=batch_frames, height=height,
                                  start=begin, end=chunk.end, info=info):
-            stylized = stylize_scheduled(model, batch, plan, position, strength=strength, sequence=sequence)
+            stylized = stylize_at_scale(
+                lambda frames: stylize_scheduled(model, frames, plan, position, strength=strength, sequence=sequence),
+                batch, style_scale)
             if smoother is not None:
                 stylized = smoother.process(batch, stylized)
             emitted = stylized[max(0, chunk.start - position):]
