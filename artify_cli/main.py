@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from artify_cli.batch import add_batch_parser, run_batch
+from artify_cli.preview import add_preview_parser, run_preview
 from artify_core.errors import ArtifyError, InputError
 from artify_core.pipeline.styles import NO_STYLE, SCHEDULE_CHOICES
 from artify_core.storage.uri import is_remote
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="print what Artify reads from a video")
     info.add_argument("video")
     add_batch_parser(commands)
+    add_preview_parser(commands)
     return parser
 
 
@@ -111,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_prefect(args.verbose)
     try:
         commands = {"info": _info, "stylize": _stylize, "keyframes": _keyframes, "evaluate": _evaluate,
-                    "batch": run_batch}
+                    "batch": run_batch, "preview": run_preview}
         return commands[args.command](args)
     except InputError as exc:
         print(f"artify: error: {exc}", file=sys.stderr)
