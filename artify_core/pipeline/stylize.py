@@ -9,6 +9,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
+from artify_core.memory import MemoryBudget, stream_frames
 from artify_core.models.base import StylizationModel, VideoStylizationModel
 from artify_core.pipeline.chunks import Chunk
 from artify_core.pipeline.scale import stylize_at_scale
@@ -63,7 +64,7 @@ def stylize_chunk(
     smoothing: SmoothingSettings | None = SmoothingSettings(),
     cuts: Sequence[int] = (),
     overlap: int | None = None,
-    batch_frames: int = 8,
+    batch_frames: int | None = None,
     encode: EncodeSettings = EncodeSettings(),
     on_frames: Callable[[int], None] | None = None,
     style_scale: float | None = None,
@@ -103,11 +104,15 @@ def iter_stylized(
     smoothing: SmoothingSettings | None = SmoothingSettings(),
     cuts: Sequence[int] = (),
     overlap: int | None = None,
-    batch_frames: int = 8,
+    batch_frames: int | None = None,
     style_scale: float | None = None,
 ) -> Iterator[np.ndarray]:
     """The stylized frames ``[chunk.start, chunk.end)`` as RGB uint8 batches (n, H, W, 3), in
-    order: what ``stylize_chunk`` encodes (warm-up, schedule, scale and smoothing included)."""
+    order: what ``stylize_chunk`` encodes (warm-up, schedule, scale and smoothing included).
+    ``batch_frames``: frames per decoded batch; None sizes batches from the frame size
+    (``memory.stream_frames``: 8 up to 1080p, fewer above, 1 at 8K)."""
+    if batch_frames is None:
+        batch_frames = stream_frames(*output_size(info, height), MemoryBudget().resolve("cpu"))
     begin = chunk_warmup_start(chunk, model, smoothing, cuts, overlap)
     opening_style = plan.styles[plan.constant_style_id(begin, begin + 1) or 0]
     sequence = (model.open_sequence(opening_style, strength=strength, start_frame=begin, cuts=cuts)
