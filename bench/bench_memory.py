@@ -75,10 +75,10 @@ def main() -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     style = MEDIA / "style" / "starrynight.jpg"
     print(f"{'clip':>6} {'smoothing':>9} {'frames':>6} {'peak RSS tree':>13} {'python':>7} {'s/frame':>8}")
-    for name in args.sizes:
-        clip = make_clip(name, out_dir)
-        frames = SIZES[name][2]
-        for smooth in (True, False):
+    for smooth in (True, False):
+        for name in args.sizes:
+            clip = make_clip(name, out_dir)
+            frames = SIZES[name][2]
             command = [sys.executable, "-m", "artify_cli.main", "stylize", str(clip), "--style", str(style),
                        "--out", str(out_dir / f"{clip.stem}.{'smooth' if smooth else 'nosmooth'}.mp4"),
                        "--store", str(out_dir / f"store-{time.time_ns()}")] + ([] if smooth else ["--no-smooth"])

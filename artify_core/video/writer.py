@@ -40,6 +40,9 @@ _MP4_AUDIO = {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"}
 PUBLISHED_MODE = 0o644
 # Batches waiting for the encoder: enough to keep it busy, few enough to bound memory.
 QUEUED_BATCHES = 2
+# Frames larger than 1080p get a shorter x264 lookahead (see _lookahead_args).
+LARGE_FRAME_PIXELS = 1920 * 1088
+LARGE_FRAME_LOOKAHEAD = 10
 
 
 def encoded_size(width: int, height: int) -> tuple[int, int]:
@@ -267,21 +270,27 @@ def _encoder_command(
     if times is None:
         rate = f"{fps.numerator}/{fps.denominator}"
         command += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-framerate", rate,
-                    "-i", "pipe:0"]
+                    "-thread_queue_size", "2", "-i", "pipe:0"]
     else:
         # Timestamps from the Matroska stream, kept frame by frame: no frame dropped or
         # repeated, the encoder's clock that of the stream, the MP4 track's that of the source.
-        command += ["-f", "matroska", "-i", "pipe:0"]
+        command += ["-f", "matroska", "-thread_queue_size", "2", "-i", "pipe:0"]
     command += _audio_input_args(audio_source)
     command += ["-map", "0:v:0"]
     if times is not None:
         command += ["-fps_mode", "passthrough", "-enc_time_base", "demux",
                     "-video_track_timescale", str(track_timescale(times))]
     command += ["-vf", ENCODE_FILTER, "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
-                "-pix_fmt", "yuv420p", *OUTPUT_TAGS]
+                "-pix_fmt", "yuv420p", *_lookahead_args(width, height), *OUTPUT_TAGS]
     command += _audio_output_args(audio_source, audio_codec)
     command += ["-movflags", "+faststart", "-f", "mp4", str(temp)]
     return command
+
+
+def _lookahead_args(width: int, height: int) -> list[str]:
+    # x264 keeps its rate-control lookahead (40 frames at the medium preset) in memory:
+    # 0.8 GB at 4K. Above 1080p it looks 10 frames ahead (about 1-2 % more bits).
+    return ["-x264-params", f"rc-lookahead={LARGE_FRAME_LOOKAHEAD}"] if width * height > LARGE_FRAME_PIXELS else []
 
 
 def track_timescale(times: FrameTimes) -> int:

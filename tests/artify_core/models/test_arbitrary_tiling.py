@@ -40,8 +40,8 @@ def test_per_strip_statistics_would_show_steps():
 
 
 @pytest.mark.parametrize("size,budget,expected", [
-    ((640, 272), 3 * 2**30 // 2, (8, False)), ((1920, 1080), 3 * 2**30 // 2, (4, False)),
-    ((3840, 2160), 3 * 2**30 // 2, (1, False)), ((7680, 4320), 3 * 2**30 // 2, (1, True)),
+    ((640, 272), 2**30, (8, False)), ((1920, 1080), 2**30, (3, False)), ((1920, 1080), 3 * 2**30 // 2, (4, False)),
+    ((3840, 2160), 3 * 2**30 // 2, (1, False)), ((3840, 2160), 2**30, (1, True)), ((7680, 4320), 2**30, (1, True)),
     ((3840, 2160), 6 * 2**30, (4, False)),
 ])
 def test_model_pass_follows_the_frame_size(size, budget, expected):
@@ -52,7 +52,7 @@ def test_model_pass_follows_the_frame_size(size, budget, expected):
 def test_stream_batches_shrink_with_the_frame():
     budget = MemoryBudget().resolve("cpu")
     assert [stream_frames(w, h, budget) for w, h in ((640, 272), (1920, 1080), (3840, 2160), (7680, 4320))] == \
-        [8, 8, 2, 1]
+        [8, 3, 1, 1]
     with pytest.raises(InputError, match="at least 256 MiB"):
         MemoryBudget(2**20)
 
