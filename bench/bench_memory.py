@@ -6,7 +6,7 @@ and again with --no-smooth, in a fresh process; RSS is sampled every 50 ms over 
 tree (Python and its ffmpeg decoders and encoders, summed) and for the Python process alone.
 Seconds per frame include Prefect's start-up (~10 s) and are inflated on a shared machine.
 
-    python bench/bench_memory.py [--sizes 1080p 4k 8k] [--out bench-out/memory]
+    python bench/bench_memory.py [--sizes 1080p 4k 8k] [--smoothing on off] [--out bench-out/memory]
 """
 
 from __future__ import annotations
@@ -69,13 +69,14 @@ def measure(command: list[str]) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    parser.add_argument("--smoothing", nargs="+", default=["on", "off"], choices=["on", "off"])
     parser.add_argument("--out", default=str(REPO / "bench-out" / "memory"))
     args = parser.parse_args()
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     style = MEDIA / "style" / "starrynight.jpg"
     print(f"{'clip':>6} {'smoothing':>9} {'frames':>6} {'peak RSS tree':>13} {'python':>7} {'s/frame':>8}")
-    for smooth in (True, False):
+    for smooth in [choice == "on" for choice in args.smoothing]:
         for name in args.sizes:
             clip = make_clip(name, out_dir)
             frames = SIZES[name][2]
