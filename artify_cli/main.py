@@ -20,6 +20,7 @@ from typing import Any, Sequence
 
 from artify_cli.batch import add_batch_parser, run_batch
 from artify_cli.options import OneLineParser, add_options, request_from
+from artify_cli.preview import add_preview_parser, run_preview
 from artify_core.errors import ArtifyError, InputError
 from artify_core.settings import VideoRequest
 
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="print what Artify reads from a video")
     info.add_argument("video")
     add_batch_parser(commands)
+    add_preview_parser(commands)
     return parser
 
 
@@ -70,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _stop_on_signals()
     try:
         commands = {"info": _info, "stylize": _stylize, "keyframes": _keyframes, "evaluate": _evaluate,
-                    "batch": run_batch}
+                    "batch": run_batch, "preview": run_preview}
         return commands[args.command](args)
     except InputError as exc:
         return _fail(exc, EXIT_BAD_INPUT, args.verbose)
@@ -128,6 +130,7 @@ def _info(args: argparse.Namespace) -> int:
         "codec": info.codec, "pix_fmt": info.pix_fmt,
         "audio": info.audio_codec if info.has_audio else "none",
         "truncated": "yes" if info.truncated else "no",
+        "rate": info.times.describe(), "colour": info.color.describe(min(info.width, info.height)),
     }
     for key, value in rows.items():
         print(f"{key:>9}: {value}")

@@ -91,7 +91,7 @@ def _help(leaf: Leaf, default: Any, kind: type) -> str:
     notes = []
     if leaf.flag is not None and typing.get_origin(_strip(leaf.field.annotation)) is list:
         notes.append("repeat for several")
-    if default not in (None, [], ()) and not (kind is bool and default is False):
+    if default not in (None, [], (), "") and not (kind is bool and default is False):
         notes.append(f"default: {('on' if default else 'off') if kind is bool else default}")
     return (text + (f" ({'; '.join(notes)})" if notes else "")).replace("%", "%%")
 

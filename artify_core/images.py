@@ -1,36 +1,75 @@
-"""Reading style images; thumbnails, labelled sheets and compact encodings of pictures."""
+"""Reading style images (any mode Pillow reads, upright, reduced when huge, refused when absurd);
+thumbnails, labelled sheets and compact encodings of pictures."""
 
 from __future__ import annotations
 
 import base64
 import io
+import warnings
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 from artify_core.errors import ImageError
 
+# Longest side kept from a style image: models see far less (the arbitrary model 256 px,
+# Gatys about the frame size), and a 12000 px scan would cost 340 MB per copy.
+MAX_STYLE_SIDE = 4096
+# Larger images are refused (Pillow itself refuses above ~179 megapixels as a decompression
+# bomb); 150 megapixels is a 12000 x 12500 scan.
+MAX_STYLE_PIXELS = 150_000_000
 
-def load_image(path: str | Path) -> np.ndarray:
-    """Reads an image as RGB uint8 (H, W, 3); EXIF orientation applied, alpha dropped."""
+
+def load_image(path: str | Path, *, max_side: int | None = MAX_STYLE_SIDE) -> np.ndarray:
+    """Reads an image as RGB uint8 (H, W, 3); EXIF orientation applied, alpha dropped.
+
+    An image whose longest side exceeds ``max_side`` is reduced to it (aspect
+    kept, Lanczos; JPEGs are decoded at a reduced scale directly), without
+    Pillow's decompression-bomb warning; one above ``MAX_STYLE_PIXELS`` is
+    refused with an ``ImageError``. ``max_side=None`` keeps the full size.
+    """
     path = Path(path)
     if not path.exists():
         raise ImageError(f"{path}: no such file")
     if not path.is_file():
         raise ImageError(f"{path}: not a regular file")
     try:
-        with Image.open(path) as image:
-            from PIL import ImageOps
-
-            upright = ImageOps.exif_transpose(image)
-            pixels = np.asarray(upright.convert("RGB"))
+        with warnings.catch_warnings():
+            # We check the size ourselves below, with a message that says what to do.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                _check_size(path, image.size)
+                pixels = np.asarray(_reduced_upright(image, max_side).convert("RGB"))
+    except Image.DecompressionBombError as exc:
+        raise ImageError(f"{path}: the image is too large to use as a style (over {MAX_STYLE_PIXELS // 10**6} "
+                         "megapixels); reduce it to at most 4096 px on its longest side") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"{path}: not a readable image ({exc.__class__.__name__}: {exc})") from exc
     if pixels.shape[0] < 8 or pixels.shape[1] < 8:
         raise ImageError(f"{path}: image is {pixels.shape[1]}x{pixels.shape[0]}, too small to use as a style")
     return pixels
+
+
+def _check_size(path: Path, size: tuple[int, int]) -> None:
+    width, height = size
+    if width * height > MAX_STYLE_PIXELS:
+        raise ImageError(f"{path}: the image is {width}x{height} ({width * height / 1e6:.0f} megapixels), too large "
+                         f"to use as a style (at most {MAX_STYLE_PIXELS // 10**6}); reduce it to at most "
+                         f"{MAX_STYLE_SIDE} px on its longest side")
+
+
+def _reduced_upright(image: Image.Image, max_side: int | None) -> Image.Image:
+    """The image at most ``max_side`` on its longest side, EXIF orientation applied."""
+    if max_side is not None and max(image.size) > max_side:
+        scale = max_side / max(image.size)
+        target = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        # JPEG: let the decoder scale by 1/2, 1/4 or 1/8 (never below the target).
+        image.draft("RGB", target)
+        # thumbnail works in place, so the EXIF orientation read below is still there.
+        image.thumbnail(target, Image.LANCZOS, reducing_gap=3.0)
+    return ImageOps.exif_transpose(image)
 
 
 def save_image(pixels: np.ndarray, path: str | Path) -> Path:

@@ -204,6 +204,11 @@ class ExecutionOptions(OptionGroup):
     allow_truncated: Annotated[bool, Field(
         title="Allow truncated input", description="Stylize the decodable part of a video cut mid-stream "
                                                    "instead of refusing it."), RUNTIME] = False
+    memory_budget: Annotated[Optional[int], Field(
+        title="Memory budget (MiB)", ge=256, le=1_048_576,
+        description="Working memory of the arbitrary model: frames per pass follow from it, and frames too "
+                    "large for one pass are stylized in tiles (whole-frame statistics, so no seams). Empty: "
+                    "1024 on CPU, 6144 on a GPU."), Cli(metavar="MIB"), RUNTIME] = None
 
 
 # --- Requests ------------------------------------------------------------------------------------
@@ -233,6 +238,11 @@ class StylizeSettings(OptionGroup):
         title="Output height (px)", ge=16, le=MAX_HEIGHT,
         description="Resize to this height, aspect ratio kept (even width). Empty keeps the source "
                     "size."), Cli(metavar="PX")] = None
+    style_scale: Annotated[Optional[float], Field(
+        title="Style scale", ge=0.25, le=4.0,
+        description="Brush-stroke size relative to the frame, whatever the output size: 1 paints the "
+                    "model's strokes on a 720-line frame, 2 strokes twice as large. Empty: strokes follow the "
+                    "output's resolution."), Cli(metavar="X")] = None
     evaluate: Annotated[bool, Field(
         title="Evaluate", description="Also measure the result (warping error, SSIM, style distance) and "
                                       "write a report."), RUNTIME] = False
@@ -298,6 +308,26 @@ class VideoRequest(StylizeSettings, _VideoLocations):
 
     model_config = ConfigDict(title="Stylize a video")
 
+    start: Annotated[str, Field(
+        title="Excerpt start", description="Stylize only from this time: seconds or HH:MM:SS.mmm (the first "
+                                           "frame shown at or after it). Empty: the beginning."),
+        Cli(metavar="TIME"), RUNTIME] = ""
+    duration: Annotated[str, Field(
+        title="Excerpt duration", description="Stylize only this long from the start: seconds or HH:MM:SS.mmm. "
+                                              "Empty: to the end."), Cli(metavar="TIME"), RUNTIME] = ""
+
+    @field_validator("start", "duration")
+    @classmethod
+    def _a_time(cls, text: str) -> str:
+        if text:
+            from artify_core.video.timing import parse_time
+
+            try:
+                parse_time(text)
+            except InputError as error:  # "time '1:xx': not a time; give …" → the reason alone
+                raise ValueError(str(error).split(": ", 1)[-1]) from None
+        return text
+
     report: Annotated[str, Field(
         title="Report folder", description="Where Evaluate writes its report. Empty: NAME.stylized.report "
                                            "beside a local output NAME.stylized.mp4."),
@@ -335,6 +365,37 @@ class FolderRequest(StylizeSettings, _FolderLocations):
     def settings(self) -> StylizeSettings:
         """The stylization settings alone, as each video's run takes them."""
         return StylizeSettings.model_validate(self.model_dump(include=set(StylizeSettings.model_fields)))
+
+
+class PreviewRequest(StylizeSettings):
+    """A few frames per style, stylized as the full run would: ``flows/preview.py:preview``."""
+
+    model_config = ConfigDict(title="Preview styles")
+
+    content: Annotated[str, Field(title="Content video", min_length=1,
+                                  description=f"The video to preview, {_LOCATION}."),
+                       Cli(flag=None), RUNTIME]
+    at: Annotated[list[str], Field(
+        title="Times", max_length=8,
+        description="Times to show, seconds or HH:MM:SS.mmm (at most 8). Empty: 25 %, 50 % and 75 % of the "
+                    "video."), Cli(metavar="TIME"), RUNTIME] = []
+    output: Annotated[str, Field(
+        title="Sheet", description="Where the sheet is written (.jpg or .png). Empty: NAME.preview.jpg beside "
+                                   "the content NAME.mp4 (in the scratch folder for an s3:// content)."),
+        Cli(flag="--out", metavar="SHEET"), RUNTIME] = ""
+
+    @field_validator("at")
+    @classmethod
+    def _times(cls, times: list[str]) -> list[str]:
+        for text in times:
+            VideoRequest._a_time(text)
+        return times
+
+
+# Options of a preview: what it shows and what shapes the pixels as the full run would.
+PREVIEW_OPTIONS = {"content", "style", "at", "output", "model", "strength", "height", "style_scale",
+                   "smoothing.smooth", "smoothing.strength", "smoothing.flow", "execution.device",
+                   "execution.memory_budget"}
 
 
 # Groups named after the model they configure: their fields are that model's builder options.

@@ -23,7 +23,7 @@ from artify_core.foundation.paths import default_store_uri, scratch_dir
 from artify_core.foundation.publish import sweep_older_than, sweep_parts, sweep_scratch
 from artify_core.keyframes.contact_sheet import render_contact_sheet
 from artify_core.pipeline import keys
-from artify_core.pipeline.chunks import plan_chunks
+from artify_core.pipeline.excerpt import plan_excerpt
 from artify_core.pipeline.naming import output_name, report_name
 from artify_core.pipeline.preflight import check_video_request
 from artify_core.pipeline.styles import StyleInput, classify_style_sources, localized
@@ -91,7 +91,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
     run = request.execution
     store = run.store or default_store_uri()
     _sweep_leftovers(output, store)
-    spec = ModelSpec.create(request.model, run.device, request.model_options)
+    spec = model_spec(request)
     label_run(spec)
 
     local_content = fetch_input(request.content, "content")
@@ -112,25 +112,29 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
         identities += layer_ids
     plan_key = keys.plan_key(spec.version, identities, {k: len(v) if v != [NO_STYLE] else NO_STYLE
                                                         for k, v in _layer_paths(request).items()},
-                             request.schedule.model_dump(mode="json"), info.frames, info.fps, cuts)
-    plan = prepare_style_plan(layers, spec, request.schedule, info.frames, info.fps, cuts, store, plan_key)
+                             request.schedule.model_dump(mode="json"), info.frames,
+                             keys.timeline_identity(info.fps, info.times.seconds() if info.times.variable else None),
+                             cuts)
+    plan = prepare_style_plan(layers, spec, request.schedule, info, cuts, store, plan_key)
     reference = next(layer for layer in (layers.get("style"), layers.get("fg"), layers.get("bg")) if layer)
     publish_style_artifacts(plan, reference.references, _keyframe_sheet(reference), store, name, content_id)
 
-    chunks = plan_chunks(info.frames, run.chunk_frames)
+    # An excerpt's chunks are the whole video's chunks clipped to it: inner ones share a full run's keys.
+    excerpt = plan_excerpt(info, run.chunk_frames, request.start or None, request.duration or None)
+    chunks, frames = excerpt.chunks, excerpt.frames
     width, height = output_size(info, request.height)
-    print(f"{name}: {info.width}x{info.height}, {info.frames} frames at {info.fps_str} fps ({info.duration:.2f} s)"
-          f" -> {width}x{height}; {len(chunks)} chunk(s) of up to {run.chunk_frames} frames; {spec.name} on "
-          f"{spec.resolved_device}; store {store}")
+    print(f"{name}: {info.width}x{info.height}, {info.frames} frames at {info.fps_str} fps ({info.duration:.2f} s; "
+          f"{info.times.describe()}) -> {width}x{height}; frames {frames.start}-{frames.end - 1} in {len(chunks)} "
+          f"chunk(s) of up to {run.chunk_frames} frames; {spec.name} on {spec.resolved_device}; store {store}")
     settings_digest = request.output_digest()
     smoothing = (SmoothingSettings(strength=request.smoothing.strength, flow=request.smoothing.flow)
                  if request.smoothing.smooth else None)
-    jobs = [ChunkJob(info, chunk, plan, spec, request.height, request.strength, smoothing, tuple(cuts),
-                     request.encoding, store, keys.chunk_key(content_id, plan_key, settings_digest,
-                                                             chunk.start, chunk.end))
+    jobs = [ChunkJob(info, chunk, plan, spec, request.height, request.strength, request.style_scale, smoothing,
+                     tuple(cuts), request.encoding, store,
+                     keys.chunk_key(content_id, plan_key, settings_digest, chunk.start, chunk.end))
             for chunk in chunks]
-    progress = ProgressArtifact(artifact_key(name, content_id, "progress"), info.frames,
-                                f"stylizing {name}: {info.frames} frames in {len(chunks)} chunk(s)")
+    progress = ProgressArtifact(artifact_key(name, content_id, "progress"), frames.frames,
+                                f"stylizing {name}: {frames.frames} frames in {len(chunks)} chunk(s)")
     remove = add_listener(progress.advance)
     try:
         if run.workers or run.dask_address:
@@ -141,15 +145,17 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
     finally:
         remove()
 
-    assembled = assemble(store, [o.key for o in outcomes], info, local_output_for(output))
+    whole = frames.frames == info.frames
+    assembled = assemble(store, [o.key for o in outcomes], info, local_output_for(output),
+                         None if whole else excerpt.audio_window)
     try:
         metrics = None
         if request.evaluate:
             metrics = evaluate_output(assembled, local_content, reference.references, plan, cuts,
-                                      request.report or _report_dir(output), store, name, content_id)
-        facts = RunFacts(output, info.frames, info.fps_str, info.duration, width, height, Path(assembled).stat().st_size,
-                         spec.name, describe_style(request), len(chunks), sum(o.cached for o in outcomes),
-                         time.monotonic() - started)
+                                      request.report or _report_dir(output), store, name, content_id, frames.start)
+        facts = RunFacts(output, frames.frames, info.fps_str, float(frames.duration), width, height,
+                         Path(assembled).stat().st_size, spec.name, describe_style(request), len(chunks),
+                         sum(o.cached for o in outcomes), time.monotonic() - started)
         samples = output_samples(assembled)
         published = publish_output(assembled, output)
         publish_result(facts, samples, store, name, content_id)
@@ -158,7 +164,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
             Path(assembled).unlink(missing_ok=True)
     if is_remote(request.content):
         Path(local_content).unlink(missing_ok=True)  # downloaded for this run; the next one fetches its own
-    result = StylizeResult(published, info.frames, len(chunks), facts.chunks_cached, metrics)
+    result = StylizeResult(published, frames.frames, len(chunks), facts.chunks_cached, metrics)
     return Completed(message=facts.line(), data=result)  # callers get ``result``; the UI shows the message
 
 
@@ -196,6 +202,18 @@ def style_input(paths: list[str], weights: list[float], device: str, store: str,
         key = keys.keyframes_key(identities[0], ModelSpec("arbitrary", device).version)
         keyframes = extract_style_keyframes(local.video, device, store, key)
     return StyleInput(local, tuple(weights or [1.0] * len(paths)), keyframes), identities
+
+
+def model_spec(request: VideoRequest | Any) -> ModelSpec:
+    """The model the request asks for, with the memory budget where the model takes one."""
+    options = dict(request.model_options)
+    budget = request.execution.memory_budget
+    if budget is not None:
+        if request.model == "arbitrary":
+            options["memory_budget"] = budget * 2**20
+        elif request.model == "segmented":
+            options["base_options"] = {"memory_budget": budget * 2**20}
+    return ModelSpec.create(request.model, request.execution.device, options)
 
 
 def describe_style(request: VideoRequest) -> str:

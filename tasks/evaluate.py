@@ -10,21 +10,25 @@ from prefect.cache_policies import NO_CACHE
 from artify_core.metrics import evaluate_video
 from artify_core.models.base import StyleImage
 from artify_core.pipeline.styles import StylePlan
+from artify_core.video import probe_video
 from tasks.artifacts import ProgressArtifact, artifact_key, publish_evaluation_artifacts
 
 
 @task(cache_policy=NO_CACHE, task_run_name="evaluate")
 def evaluate_output(output: str, content: str, references: list[StyleImage], plan: StylePlan,
-                    cuts: list[int], report_dir: str, store_uri: str, name: str, identity: str) -> dict[str, Any]:
-    """Warping error, SSIM and style distance of ``output``; writes the report into ``report_dir``.
+                    cuts: list[int], report_dir: str, store_uri: str, name: str, identity: str,
+                    content_start: int = 0) -> dict[str, Any]:
+    """Warping error, SSIM and style distance of ``output`` (which starts at content frame
+    ``content_start``: an excerpt); writes the report into ``report_dir``.
 
     With several scheduled styles each frame is measured against its own.
     """
     schedule = plan.schedule if len(references) == plan.schedule.n_styles and plan.schedule.n_styles > 1 else None
-    progress = ProgressArtifact(artifact_key(name, identity, "evaluation-progress"), plan.schedule.frames,
-                                f"evaluating {name}: {plan.schedule.frames} frames")
+    frames = probe_video(output).frames
+    progress = ProgressArtifact(artifact_key(name, identity, "evaluation-progress"), frames,
+                                f"evaluating {name}: {frames} frames")
     result = evaluate_video(output, content, references, cuts=cuts, schedule=schedule, report_dir=report_dir,
-                            on_frames=progress.advance)
+                            on_frames=progress.advance, content_start=content_start)
     publish_evaluation_artifacts(result, store_uri, name, identity)
     summary = result.to_dict()
     summary.pop("per_frame")

@@ -6,8 +6,6 @@ Each is kept in the artifact store under a key of its inputs' identities
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -20,6 +18,7 @@ from artify_core.pipeline.styles import StyleInput, StylePlan, build_style_plan,
 from artify_core.settings import ScheduleOptions
 from artify_core.storage import open_store
 from artify_core.storage.memo import json_codec, pickle_codec, remembered
+from artify_core.video import VideoInfo
 from tasks.models import ModelSpec, get_model
 
 
@@ -59,7 +58,7 @@ def extract_style_keyframes(video: str, device: str, store_uri: str, key: str) -
 
 @task(cache_policy=NO_CACHE, task_run_name="prepare style plan")
 def prepare_style_plan(layers: dict[str, StyleInput | None], spec: ModelSpec, schedule: ScheduleOptions,
-                       frames: int, fps: Fraction, cuts: list[int], store_uri: str, key: str) -> StylePlan:
+                       info: VideoInfo, cuts: list[int], store_uri: str, key: str) -> StylePlan:
     """The model's prepared styles and their schedule over the content's frames.
 
     ``layers``: ``{"style": ...}`` for one style everywhere, or ``{"fg": ..., "bg": ...}``
@@ -71,9 +70,10 @@ def prepare_style_plan(layers: dict[str, StyleInput | None], spec: ModelSpec, sc
         def plan(layer: StyleInput | None, prepare_style) -> StylePlan | None:
             if layer is None:
                 return None
+            # On the content's real timeline: transitions last their seconds at a variable rate too.
             return build_style_plan(prepare_style, layer.sources, layer.weights, layer.keyframes,
-                                    schedule.schedule, frames, fps, cuts=cuts,
-                                    transition_seconds=schedule.transition)
+                                    schedule.schedule, info.frames, info.fps, cuts=cuts,
+                                    transition_seconds=schedule.transition, times=info.times)
 
         if "style" in layers:
             return plan(layers["style"], model.prepare_style)

@@ -41,6 +41,7 @@ class ChunkJob:
     spec: ModelSpec
     height: int | None
     strength: float
+    style_scale: float | None
     smoothing: SmoothingSettings | None
     cuts: tuple[int, ...]
     encode: EncodingOptions
@@ -78,6 +79,6 @@ def _stylize_into(store, name: str, job: ChunkJob) -> None:
     with scratch_directory("chunk") as scratch:
         result = stylize_chunk(job.info, job.chunk, get_model(job.spec), job.plan, scratch / "chunk.mp4",
                                height=job.height, strength=job.strength, smoothing=job.smoothing,
-                               cuts=job.cuts, encode=job.encode, on_frames=report_frames)
+                               cuts=job.cuts, encode=job.encode, on_frames=report_frames, style_scale=job.style_scale)
         store.put_file(name, result.path)
     get_run_logger().info("chunk %d: %d frames in %.1f s", job.chunk.index, result.frames, result.seconds)

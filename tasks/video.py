@@ -55,9 +55,11 @@ def fingerprint(uri: str, role: str) -> str:
 
 @task(cache_policy=NO_CACHE, task_run_name="assemble", retries=1, retry_delay_seconds=2,
       retry_condition_fn=transient_only)
-def assemble(store_uri: str, chunk_keys: list[str], info: VideoInfo, output: str) -> str:
-    """Joins the stylized segments in order, adds the content's audio, writes ``output``
-    (a local file, published atomically)."""
+def assemble(store_uri: str, chunk_keys: list[str], info: VideoInfo, output: str,
+             audio_window: tuple[float, float] | None = None) -> str:
+    """Joins the stylized segments in order, adds the content's audio (an excerpt's part of it:
+    ``audio_window`` = (start, duration) in seconds), writes ``output`` (a local file, published
+    atomically)."""
     store = open_store(store_uri)
     objects = [chunk_object(key) for key in chunk_keys]
     missing = [key for key in objects if not store.exists(key)]
@@ -67,7 +69,8 @@ def assemble(store_uri: str, chunk_keys: list[str], info: VideoInfo, output: str
     with scratch_directory("segments") as scratch:
         segments = [store.local_path(key) or store.fetch(key, scratch / f"{i:05d}.mp4")
                     for i, key in enumerate(objects)]
-        return str(concat_segments(segments, Path(output), audio_source=audio, audio_codec=info.audio_codec))
+        return str(concat_segments(segments, Path(output), audio_source=audio, audio_codec=info.audio_codec,
+                                   audio_window=audio_window))
 
 
 @task(cache_policy=NO_CACHE, task_run_name="sample output frames")

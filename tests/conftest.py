@@ -85,6 +85,27 @@ def bunny_clip(tmp_path_factory, bunny) -> Path:
     return path
 
 
+def make_vfr_clip(path: Path, *, size: str = "640x360") -> Path:
+    """A phone-like variable-rate clip: 50 frames 1/30 s apart, then 35 frames 1/15 s apart
+    (85 frames, about 3.97 s), H.264 in a 90 kHz MP4 track, with 4 s of AAC audio."""
+    import subprocess
+
+    from artify_core.video import ffmpeg_exe
+
+    retime = "setpts='if(lt(N,50),N/30,50/30+(N-50)/15)/TB'"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=30",
+                    "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                    "-filter_complex", f"[0:v]trim=end_frame=85,{retime}[v]", "-map", "[v]", "-map", "1:a",
+                    "-t", "4", "-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "ultrafast",
+                    "-c:a", "aac", "-video_track_timescale", "90000", str(path)], check=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def vfr_clip(tmp_path_factory) -> Path:
+    return make_vfr_clip(tmp_path_factory.mktemp("vfr") / "phone vfr.mp4")
+
+
 # --- A real S3 server on loopback (SeaweedFS), one per test session ------------------------------
 #
 # Every S3 test talks HTTP to it through boto3's ordinary configuration (``AWS_ENDPOINT_URL`` and
@@ -146,4 +167,3 @@ def bucket(s3_client) -> str:
     name = f"artify-test-{next(_buckets)}"
     s3_client.create_bucket(Bucket=name)
     return name
-

@@ -19,14 +19,16 @@ LABEL_HEIGHT = 18
 
 
 def plot_per_frame(result: EvaluationResult, path: Path) -> Path:
-    """Three stacked panels over frame number: warping errors, SSIM, style distance; written as PNG."""
+    """Three stacked panels over time (the frames' real presentation times, when known, else frame
+    numbers): warping errors, SSIM, style distance; written as PNG."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as exc:
         raise ImportError("the per-frame plot needs matplotlib: pip install matplotlib") from exc
     per_frame = result.per_frame
-    frames = np.arange(result.frames)
+    timed = per_frame.seconds is not None and len(per_frame.seconds) == result.frames
+    frames = per_frame.seconds if timed else np.arange(result.frames)
     figure = Figure(figsize=(10, 7.5), layout="constrained")
     FigureCanvasAgg(figure)
     warp_axes, ssim_axes, style_axes = figure.subplots(3, 1, sharex=True)
@@ -48,7 +50,7 @@ def plot_per_frame(result: EvaluationResult, path: Path) -> Path:
         twin.plot(frames, per_frame.style_distance_embedding, color="tab:orange", label="embedding distance")
         twin.set(ylabel="embedding distance")
         twin.legend(loc="upper right")
-    style_axes.set(xlabel="frame", ylabel="Gram distance")
+    style_axes.set(xlabel="time (s)" if timed else "frame", ylabel="Gram distance")
     style_axes.legend(loc="upper left")
     figure.savefig(path, dpi=100)
     return path

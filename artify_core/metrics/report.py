@@ -58,6 +58,7 @@ def evaluate_video(
     report_dir: str | Path | None = None,
     contact_frames: int = 4,
     schedule: StyleSchedule | None = None,
+    content_start: int = 0,
     on_frames: Callable[[int], None] | None = None,
 ) -> EvaluationResult:
     """Measures a stylized video against its content video and style image(s).
@@ -78,25 +79,32 @@ def evaluate_video(
             ``style_images[i]`` is then style id i, each frame's style distance
             is to the style the schedule gives it most weight, and the distance
             to every style is kept per frame (``style_distance_by_style``).
+        content_start: the content frame the stylized video starts at (an excerpt
+            made with ``--start``); schedules and cuts are in whole-content frames.
     """
     started = time.perf_counter()
     stylized_info, content_info = probe_video(stylized_path), probe_video(content_path)
-    frames = _frame_count(stylized_info, content_info, max_frames)
+    frames = _frame_count(stylized_info, content_info, max_frames, content_start)
+    cuts = [c - content_start for c in cuts if c > content_start]
     backbone = backbone or arbitrary_backbone()
     flow = flow or load_flow_estimator("dis", **EVALUATION_FLOW)
     pixels, weights = _style_pixels(style_images)
     if schedule is None:
         targets, scheduled = [prepare_style_target(pixels, backbone, weights=weights)], np.zeros(frames, np.int64)
     else:
-        if len(pixels) != schedule.n_styles or schedule.frames < frames:
-            raise InputError(f"the schedule covers {schedule.frames} frames of {schedule.n_styles} styles; "
-                             f"got {len(pixels)} style images for {frames} frames")
+        if len(pixels) != schedule.n_styles:
+            raise InputError(f"the schedule has {schedule.n_styles} styles; got {len(pixels)} style images")
         targets = [prepare_style_target([image], backbone) for image in pixels]
-        scheduled = np.where(schedule.mix >= 0.5, schedule.style_b, schedule.style_a)[:frames]
+        if schedule.frames < content_start + frames:
+            raise InputError(f"the schedule covers {schedule.frames} frames; the evaluation needs "
+                             f"{content_start + frames}")
+        scheduled = np.where(schedule.mix >= 0.5, schedule.style_b,
+                             schedule.style_a)[content_start:content_start + frames]
     sampler = ContactSampler(frames, contact_frames)
-    batches = _paired_batches(stylized_info, content_info, frames, batch_frames)
+    batches = _paired_batches(stylized_info, content_info, frames, batch_frames, content_start)
     per_frame = _measure(batches, WarpingErrorMeter(flow, cuts=cuts), targets, scheduled, backbone, sampler,
                          on_frames)
+    per_frame = replace(per_frame, seconds=stylized_info.times.seconds(0, frames))
     embedding = per_frame.style_distance_embedding
     result = EvaluationResult(
         stylized=str(stylized_path), content=str(content_path), frames=frames,
@@ -175,10 +183,11 @@ def _ratio(per_frame: PerFrameMetrics) -> float:
     return _mean(per_frame.warping_error) / content if content > 0 else float("nan")
 
 
-def _paired_batches(stylized: VideoInfo, content: VideoInfo, frames: int,
-                    batch_frames: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _paired_batches(stylized: VideoInfo, content: VideoInfo, frames: int, batch_frames: int,
+                    content_start: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     height = None if content.height == stylized.height else stylized.height
-    content_batches = iter_frames(content.path, batch_frames=batch_frames, height=height, end=frames, info=content)
+    content_batches = iter_frames(content.path, batch_frames=batch_frames, height=height, start=content_start,
+                                  end=content_start + frames, info=content)
     stylized_batches = iter_frames(stylized.path, batch_frames=batch_frames, end=frames, info=stylized)
     for content_batch, stylized_batch in zip(content_batches, stylized_batches, strict=True):
         if content_batch.shape != stylized_batch.shape:
@@ -188,9 +197,11 @@ def _paired_batches(stylized: VideoInfo, content: VideoInfo, frames: int,
         yield content_batch, stylized_batch
 
 
-def _frame_count(stylized: VideoInfo, content: VideoInfo, max_frames: int | None) -> int:
-    if stylized.frames != content.frames:
-        raise InputError(f"{stylized.path} has {stylized.frames} frames but {content.path} has {content.frames}; "
+def _frame_count(stylized: VideoInfo, content: VideoInfo, max_frames: int | None, content_start: int = 0) -> int:
+    if stylized.frames != content.frames - content_start:
+        after = f" after frame {content_start}" if content_start else ""
+        raise InputError(f"{stylized.path} has {stylized.frames} frames but {content.path} has "
+                         f"{content.frames - content_start}{after}; "
                          "evaluate a stylized video against the content it was made from")
     if max_frames is not None and max_frames < 1:
         raise InputError(f"max_frames must be at least 1; got {max_frames}")

@@ -30,6 +30,8 @@ class PerFrameMetrics:
     style_distance_embedding: np.ndarray | None = None
     # (N, n_styles) Gram distance to every style of a schedule, when one was given.
     style_distance_by_style: np.ndarray | None = None
+    # float64 (N,): each frame's presentation time in seconds (real times: the rate may vary).
+    seconds: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

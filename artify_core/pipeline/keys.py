@@ -17,7 +17,8 @@ from typing import Sequence
 from artify_core.foundation.hashing import combine, params_digest
 
 # The chunk stage: decode → model → temporal smoothing → encode.
-PIPELINE_VERSION = "chunk-3"
+# chunk-4: explicit colour conversion (BT.709 tagged output), per-frame times for variable-rate video.
+PIPELINE_VERSION = "chunk-4"
 # Scene cuts of a content video (temporal resets, scenes schedules, evaluation).
 CUTS_VERSION = "cuts-1"
 # Keyframes of a style video (scenes, clustering, medoid keyframes).
@@ -35,12 +36,20 @@ def keyframes_key(video_identity: str, embedder_version: str) -> str:
 
 
 def plan_key(model_version: str, style_identities: Sequence[str], layers: dict[str, object],
-             schedule: dict[str, object], frames: int, fps: Fraction, cuts: Sequence[int]) -> str:
+             schedule: dict[str, object], frames: int, timeline: str, cuts: Sequence[int]) -> str:
     """The style plan: model, styles (by identity, in order), how many per layer, the schedule
-    settings and the content's timeline (frame count, rate, cuts)."""
+    settings and the content's timeline (frame count, ``timeline_identity``, cuts)."""
     return combine(model_version, *style_identities, params_digest(
-        {"layers": layers, "schedule": schedule, "frames": frames, "fps": str(fps), "cuts": list(cuts),
+        {"layers": layers, "schedule": schedule, "frames": frames, "timeline": timeline, "cuts": list(cuts),
          "version": PLAN_VERSION, "keyframes": KEYFRAMES_VERSION}))
+
+
+def timeline_identity(fps: Fraction, seconds: Sequence[float] | None = None) -> str:
+    """The rate of a constant-rate video; a digest of every frame's time for a variable-rate one
+    (schedules follow real time, so their transitions move when the times do)."""
+    if seconds is None:
+        return str(fps)
+    return combine(*(f"{t:.6f}" for t in seconds))
 
 
 def chunk_key(content_identity: str, plan: str, settings_digest: str, start: int, end: int) -> str:

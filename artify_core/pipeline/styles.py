@@ -37,6 +37,7 @@ from artify_core.keyframes.schedule import (
     scenes_schedule,
     single_schedule,
 )
+from artify_core.video.timing import FrameTimes
 from artify_core.models.base import (
     FrameSequenceStylizer,
     StyleImage,
@@ -178,20 +179,21 @@ def style_references(sources: StyleSources, weights: Sequence[float],
 
 
 def keyframes_schedule(keyframes: KeyframeSet, choice: ScheduleChoice, frames: int, fps: Fraction, *,
-                       cuts: Sequence[int] = (), transition_seconds: float = DEFAULT_TRANSITION_SECONDS
-                       ) -> StyleSchedule:
+                       cuts: Sequence[int] = (), transition_seconds: float = DEFAULT_TRANSITION_SECONDS,
+                       times: FrameTimes | None = None) -> StyleSchedule:
     """How a style video's styles spread over ``frames`` content frames.
 
     ``auto``/``proportional``: the style video's timeline stretched over the
     content's; ``scenes``: the style video's styles in order of appearance,
     the next one at each content cut; ``single``: the style shown longest.
+    ``times``: the content's frame times when its rate varies (``info.frame_times``).
     """
     n = len(keyframes.styles)
     if choice in ("auto", "proportional"):
         return proportional_schedule(keyframes.segments, frames, fps, transition_seconds=transition_seconds,
-                                     n_styles=n)
+                                     n_styles=n, times=times)
     if choice == "scenes":
-        return scenes_schedule(keyframes.style_order(), cuts, frames, fps, n_styles=n)
+        return scenes_schedule(keyframes.style_order(), cuts, frames, fps, n_styles=n, times=times)
     if choice == "single":
         shown = [sum(end - start for start, end in keyframes.ranges(s.id)) for s in keyframes.styles]
         return single_schedule(int(np.argmax(shown)), frames, fps, n_styles=n)
@@ -199,15 +201,15 @@ def keyframes_schedule(keyframes: KeyframeSet, choice: ScheduleChoice, frames: i
 
 
 def images_style_schedule(n_images: int, choice: ScheduleChoice, frames: int, fps: Fraction, *,
-                          cuts: Sequence[int] = (), transition_seconds: float = DEFAULT_TRANSITION_SECONDS
-                          ) -> StyleSchedule | None:
+                          cuts: Sequence[int] = (), transition_seconds: float = DEFAULT_TRANSITION_SECONDS,
+                          times: FrameTimes | None = None) -> StyleSchedule | None:
     """How several style images spread over the content; None for ``auto``/``mix`` (one mixed style)."""
     if choice in ("auto", "mix") or n_images == 1:
         return None
     if choice == "proportional":
-        return images_schedule(n_images, frames, fps, transition_seconds=transition_seconds)
+        return images_schedule(n_images, frames, fps, transition_seconds=transition_seconds, times=times)
     if choice == "scenes":
-        return scenes_schedule(list(range(n_images)), cuts, frames, fps, n_styles=n_images)
+        return scenes_schedule(list(range(n_images)), cuts, frames, fps, n_styles=n_images, times=times)
     if choice == "single":
         return single_schedule(0, frames, fps, n_styles=n_images)
     raise InputError(f"--schedule {choice}: choose from {', '.join(SCHEDULE_CHOICES)}")
@@ -231,14 +233,18 @@ class StyleInput:
 
 def build_style_plan(prepare: Callable[[list[StyleImage]], Any], sources: StyleSources, weights: Sequence[float],
                      keyframes: KeyframeSet | None, choice: ScheduleChoice, frames: int, fps: Fraction, *,
-                     cuts: Sequence[int] = (), transition_seconds: float = DEFAULT_TRANSITION_SECONDS) -> StylePlan:
-    """Prepared styles (``prepare(images)`` per style id) and their schedule over ``frames`` content frames."""
+                     cuts: Sequence[int] = (), transition_seconds: float = DEFAULT_TRANSITION_SECONDS,
+                     times: FrameTimes | None = None) -> StylePlan:
+    """Prepared styles (``prepare(images)`` per style id) and their schedule over ``frames`` content frames
+    (``times``: the content's frame times when its rate varies, so transitions last real seconds)."""
     if keyframes is not None:
-        schedule = keyframes_schedule(keyframes, choice, frames, fps, cuts=cuts, transition_seconds=transition_seconds)
+        schedule = keyframes_schedule(keyframes, choice, frames, fps, cuts=cuts, transition_seconds=transition_seconds,
+                                      times=times)
         styles = tuple(prepare([StyleImage(s.pixels, name=s.image)]) for s in keyframes.styles)
         return StylePlan(styles, schedule, tuple(s.image for s in keyframes.styles))
     images = style_references(sources, weights)
-    schedule = images_style_schedule(len(images), choice, frames, fps, cuts=cuts, transition_seconds=transition_seconds)
+    schedule = images_style_schedule(len(images), choice, frames, fps, cuts=cuts, transition_seconds=transition_seconds,
+                                     times=times)
     if schedule is None:
         return StylePlan((prepare(images),), single_schedule(0, frames, fps), ("+".join(sources.images),))
     return StylePlan(tuple(prepare([image]) for image in images), schedule, sources.images)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
+import numpy as np
+
+from artify_core.memory import MemoryBudget, stream_frames
 from artify_core.models.base import ContextualSequence, StylizationModel, VideoStylizationModel
 from artify_core.pipeline.chunks import Chunk
+from artify_core.pipeline.scale import stylize_at_scale
 from artify_core.pipeline.styles import StylePlan, stylize_scheduled
 from artify_core.settings import EncodingOptions
 from artify_core.temporal.smoothing import (
@@ -53,9 +57,10 @@ def stylize_chunk(
     smoothing: SmoothingSettings | None = SmoothingSettings(),
     cuts: Sequence[int] = (),
     overlap: int | None = None,
-    batch_frames: int = 8,
+    batch_frames: int | None = None,
     encode: EncodingOptions = EncodingOptions(),
     on_frames: Callable[[int], None] | None = None,
+    style_scale: float | None = None,
 ) -> ChunkResult:
     """Stylizes frames ``[chunk.start, chunk.end)`` of the video into ``destination``.
 
@@ -65,10 +70,42 @@ def stylize_chunk(
     (``warmup_start``): those frames are stylized and smoothed but not written,
     so the chunk joins its predecessor without a seam while staying
     independent of it. ``cuts``: the content's scene cuts, where smoothing and
-    sequence models restart.
+    sequence models restart. ``style_scale``: brush-stroke size relative to the
+    frame (``scale.stylize_at_scale``); None paints at the output size.
     """
     started = time.perf_counter()
     width, out_height = output_size(info, height)
+    with VideoWriter(destination, width=width, height=out_height, fps=info.fps, crf=encode.crf,
+                     preset=encode.preset, times=info.times.window(chunk.start, chunk.end)) as writer:
+        for emitted in iter_stylized(info, chunk, model, plan, height=height, strength=strength, smoothing=smoothing,
+                                     cuts=cuts, overlap=overlap, batch_frames=batch_frames, style_scale=style_scale):
+            writer.write(emitted)
+            if on_frames is not None:
+                on_frames(len(emitted))
+    return ChunkResult(chunk, destination, writer.frames_written, width, out_height,
+                       time.perf_counter() - started)
+
+
+def iter_stylized(
+    info: VideoInfo,
+    chunk: Chunk,
+    model: StylizationModel,
+    plan: StylePlan,
+    *,
+    height: int | None = None,
+    strength: float = 1.0,
+    smoothing: SmoothingSettings | None = SmoothingSettings(),
+    cuts: Sequence[int] = (),
+    overlap: int | None = None,
+    batch_frames: int | None = None,
+    style_scale: float | None = None,
+) -> Iterator[np.ndarray]:
+    """The stylized frames ``[chunk.start, chunk.end)`` as RGB uint8 batches (n, H, W, 3), in
+    order: what ``stylize_chunk`` encodes (warm-up, schedule, scale and smoothing included).
+    ``batch_frames``: frames per decoded batch; None sizes batches from the frame size
+    (``memory.stream_frames``: 8 up to 1080p, fewer above, 1 at 8K)."""
+    if batch_frames is None:
+        batch_frames = stream_frames(*output_size(info, height), MemoryBudget().resolve("cpu"))
     begin = chunk_warmup_start(chunk, model, smoothing, cuts, overlap)
     opening_style = plan.styles[plan.constant_style_id(begin, begin + 1) or 0]
     sequence = (model.open_sequence(opening_style, strength=strength, start_frame=begin, cuts=cuts)
@@ -81,21 +118,17 @@ def stylize_chunk(
     smoother = (TemporalSmoother(settings=smoothing, cuts=cuts, state=SmootherState(frame=begin))
                 if smoothing is not None and smoothing.strength > 0 else None)
     position = begin
-    with VideoWriter(destination, width=width, height=out_height, fps=info.fps,
-                     crf=encode.crf, preset=encode.preset) as writer:
-        for batch in iter_frames(info.path, batch_frames=batch_frames, height=height,
-                                 start=begin, end=chunk.end, info=info):
-            stylized = stylize_scheduled(model, batch, plan, position, strength=strength, sequence=sequence)
-            if smoother is not None:
-                stylized = smoother.process(batch, stylized)
-            emitted = stylized[max(0, chunk.start - position):]
-            position += len(batch)
-            if len(emitted):
-                writer.write(emitted)
-                if on_frames is not None:
-                    on_frames(len(emitted))
-    return ChunkResult(chunk, destination, writer.frames_written, width, out_height,
-                       time.perf_counter() - started)
+    for batch in iter_frames(info.path, batch_frames=batch_frames, height=height,
+                             start=begin, end=chunk.end, info=info):
+        stylized = stylize_at_scale(
+            lambda frames: stylize_scheduled(model, frames, plan, position, strength=strength, sequence=sequence),
+            batch, style_scale)
+        if smoother is not None:
+            stylized = smoother.process(batch, stylized)
+        emitted = stylized[max(0, chunk.start - position):]
+        position += len(batch)
+        if len(emitted):
+            yield emitted
 
 
 def chunk_warmup_start(chunk: Chunk, model: StylizationModel, smoothing: SmoothingSettings | None,

@@ -18,9 +18,11 @@ from pathlib import Path
 
 from artify_core.errors import VideoError
 from artify_core.video.binary import ffmpeg_exe
+from artify_core.video.color import ColorInfo, parse_color
+from artify_core.video.timing import FrameTimes
 
 _VIDEO_LINE = re.compile(
-    r"Stream #\d+:\d+[^:]*: Video: (?P<codec>[^,]+), (?P<pix_fmt>[a-z0-9_]+)(?:\([^)]*\))?, "
+    r"Stream #\d+:\d+[^:]*: Video: (?P<codec>[^,]+), (?P<pix_fmt>[a-z0-9_]+)(?:\((?P<color>[^)]*)\))?, "
     r"(?P<width>\d+)x(?P<height>\d+)"
 )
 _FPS = re.compile(r", (?P<fps>[\d.]+k?) fps")
@@ -50,10 +52,22 @@ class VideoInfo:
     audio_codec: str | None
     container_duration: float | None
     truncated: bool
+    # When each frame is shown; ``fps`` is the average rate of a variable-rate video.
+    frame_times: FrameTimes | None = None
+    color: ColorInfo = ColorInfo()
 
     @property
     def fps_str(self) -> str:
         return f"{self.fps.numerator}/{self.fps.denominator}"
+
+    @property
+    def times(self) -> FrameTimes:
+        """Every frame's presentation time (constant rate when the probe found no variation)."""
+        return self.frame_times if self.frame_times is not None else FrameTimes(self.frames, self.fps)
+
+    @property
+    def variable_rate(self) -> bool:
+        return self.times.variable
 
 
 def probe_video(path: str | Path) -> VideoInfo:
@@ -71,18 +85,20 @@ def probe_video(path: str | Path) -> VideoInfo:
     width, height = int(match["width"]), int(match["height"])
     if rotation % 180 == 90:
         width, height = height, width
-    fps = _frame_rate(packets.durations, timebase, header)
     container_duration = _container_duration(header)
     audio = _AUDIO_LINE.search(header)
     truncated = any(hint in demux_log for hint in _TRUNCATION_HINTS)
     # Packets of a file cut mid-stream include a partial one; count what decodes.
     frames = _count_decodable_frames(path) if truncated else packets.count
+    times = _frame_times(packets, frames, timebase)
+    fps = times.fps if times is not None else _frame_rate(packets.durations, timebase, header)
     return VideoInfo(
         path=str(path), width=width, height=height, fps=fps, frames=frames,
-        duration=float(frames / fps), rotation=rotation, pix_fmt=match["pix_fmt"],
-        codec=match["codec"].split(" ")[0], has_audio=audio is not None,
+        duration=float(times.duration if times is not None else frames / fps), rotation=rotation,
+        pix_fmt=match["pix_fmt"], codec=match["codec"].split(" ")[0], has_audio=audio is not None,
         audio_codec=audio["codec"] if audio else None,
-        container_duration=container_duration, truncated=truncated,
+        container_duration=container_duration, truncated=truncated, frame_times=times,
+        color=parse_color(match["color"], match["pix_fmt"]),
     )
 
 
@@ -90,6 +106,18 @@ def probe_video(path: str | Path) -> VideoInfo:
 class _Packets:
     count: int
     durations: Counter
+    # (pts, duration) of each packet in stream order; empty when some packet has no timestamp.
+    stamps: tuple[tuple[int, int], ...] = ()
+
+
+def _frame_times(packets: _Packets, frames: int, timebase: Fraction) -> FrameTimes | None:
+    """The frames' times when they vary (None for a constant rate or missing timestamps)."""
+    if len(packets.stamps) < 3 or not timebase or frames < 2:
+        return None
+    ordered = sorted(packets.stamps)[:frames]
+    end = ordered[-1][0] + ordered[-1][1] if len(ordered) == len(packets.stamps) else sorted(packets.stamps)[frames][0]
+    times = FrameTimes.from_timestamps([pts for pts, _ in ordered], end, timebase)
+    return times if times.variable else None
 
 
 def _check_readable_file(path: Path) -> None:
@@ -113,6 +141,8 @@ def _count_video_packets(path: Path) -> tuple[_Packets, Fraction, str]:
         "-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-",
     ])
     durations: Counter = Counter()
+    stamps: list[tuple[int, int]] = []
+    complete = True
     count = 0
     for line in result.stdout.splitlines():
         if not line or line.startswith("#"):
@@ -121,9 +151,22 @@ def _count_video_packets(path: Path) -> tuple[_Packets, Fraction, str]:
         if len(fields) >= 5:
             count += 1
             durations[int(fields[3])] += 1
+            pts = _int_or_none(fields[2])
+            complete = complete and pts is not None
+            if complete:
+                stamps.append((pts, int(fields[3])))
     tb = _TIMEBASE.search(result.stdout)
     timebase = Fraction(int(tb["num"]), int(tb["den"])) if tb else Fraction(0)
-    return _Packets(count, durations), timebase, result.stderr
+    return _Packets(count, durations, tuple(stamps) if complete else ()), timebase, result.stderr
+
+
+def _int_or_none(text: str) -> int | None:
+    # framecrc prints AV_NOPTS_VALUE (INT64_MIN) for a packet without a timestamp (raw .h264 streams).
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    return None if value == -(2 ** 63) else value
 
 
 def _count_decodable_frames(path: Path) -> int:
@@ -190,6 +233,21 @@ def _explain_unreadable(stderr: str, starts_like_mp4: bool) -> str:
 def _last_error(stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     return lines[-1] if lines else "ffmpeg gave no detail"
+
+
+def segment_duration(path: str | Path) -> Fraction:
+    """Seconds from a video's first frame to the end of its last: the latest presentation
+    time plus that frame's duration, from one demux pass.
+
+    The MP4 header's duration is not this for variable-rate H.264 with B-frames:
+    the muxer derives it from decoding times, whose reordering delay was
+    spaced at the opening frames' rate.
+    """
+    packets, timebase, log = _count_video_packets(Path(path))
+    if not packets.stamps or not timebase:
+        raise VideoError(f"{path}: no timestamps to measure its duration ({_last_error(log)})")
+    first = min(pts for pts, _ in packets.stamps)
+    return (max(pts + duration for pts, duration in packets.stamps) - first) * timebase
 
 
 def ensure_complete(info: VideoInfo, *, allow_truncated: bool = False) -> VideoInfo:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import queue
 import subprocess
 import threading
-from fractions import Fraction
 from pathlib import Path
 from typing import Iterator
 
-import ffmpeg
 import numpy as np
 
 from artify_core.errors import VideoError
 from artify_core.video.binary import ffmpeg_exe
+from artify_core.video.color import decode_filters
 from artify_core.video.probe import VideoInfo, probe_video
 
 
@@ -45,8 +44,10 @@ def iter_frames(
 
     Rotation metadata is honoured (ffmpeg autorotates), so frames come upright.
     Seeking to ``start`` is frame-exact: ffmpeg decodes from the previous
-    keyframe and drops frames before the requested time, which sits half a
-    frame before ``start`` so rounding of timestamps cannot shift it.
+    keyframe and drops frames before the requested time, which sits half-way
+    between frame ``start - 1`` and ``start`` (by their real times, so
+    variable-rate videos seek exactly too). Colours are converted as
+    ``video.color`` says (the file's range and matrix; HDR tone-mapped to SDR).
     """
     info = info or probe_video(path)
     end = info.frames if end is None else min(end, info.frames)
@@ -56,7 +57,7 @@ def iter_frames(
     if count == 0:
         return
     width, out_height = output_size(info, height)
-    process = _spawn_decoder(Path(path), info.fps, start, count, width, out_height, height)
+    process = _spawn_decoder(Path(path), info, start, count, width, out_height, height)
     stderr_lines: list[str] = []
     drain = threading.Thread(target=_drain, args=(process.stderr, stderr_lines), daemon=True)
     drain.start()
@@ -122,20 +123,19 @@ def read_frames(path: str | Path, **kwargs) -> np.ndarray:
     return np.concatenate(batches)
 
 
-def _spawn_decoder(
-    path: Path, fps: Fraction, start: int, count: int, width: int, height: int, resize: int | None
-) -> subprocess.Popen:
-    input_args = {}
+def _spawn_decoder(path: Path, info: VideoInfo, start: int, count: int, width: int, height: int,
+                   resize: int | None) -> subprocess.Popen:
+    command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error"]
     if start > 0:
-        input_args["ss"] = f"{float((start - Fraction(1, 2)) / fps):.6f}"
-    stream = ffmpeg.input(str(path), **input_args)["v:0"]
-    if resize is not None:
-        stream = stream.filter("scale", width, height, flags="bicubic")
+        # Half-way between frame start-1 and start (real times: the rate may vary).
+        command += ["-ss", f"{info.times.seek_seconds(start):.6f}"]
+    size = (width, height) if resize is not None else None
+    filters = decode_filters(info.color, min(info.width, info.height), size)
     # passthrough: frames leave as decoded. Under the default constant-rate mode a
-    # filter graph after a seek re-times the first frame and duplicates it.
-    args = stream.output("pipe:", format="rawvideo", pix_fmt="rgb24", vframes=count,
-                         fps_mode="passthrough").get_args()
-    command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", *args]
+    # filter graph after a seek re-times the first frame and duplicates it, and a
+    # variable-rate video would get frames repeated or dropped.
+    command += ["-i", str(path), "-map", "0:v:0", "-vf", ",".join(filters), "-frames:v", str(count),
+                "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:"]
     # A buffered pipe: read(n) then returns n bytes unless the decoder ended.
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1 << 20)
 

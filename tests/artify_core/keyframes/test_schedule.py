@@ -120,3 +120,24 @@ def test_invalid_schedules_are_rejected():
         images_schedule(0, 10, FPS)
     with pytest.raises(ValueError, match="segments"):
         proportional_schedule([], 10, FPS)
+
+
+def test_variable_rate_transitions_last_their_seconds():
+    from fractions import Fraction
+
+    from artify_core.keyframes.schedule import StyleSchedule, images_schedule
+    from artify_core.video.timing import FrameTimes
+
+    # 50 frames 1/30 s apart, then 35 frames 1/15 s apart (4 s); two images, a 1 s transition.
+    pts = [3000 * i for i in range(50)] + [150000 + 6000 * k for k in range(35)]
+    times = FrameTimes.from_timestamps(pts, pts[-1] + 6000, Fraction(1, 90000))
+    schedule = images_schedule(2, 85, times.fps, transition_seconds=1.0, times=times)
+    seconds = times.seconds()
+    ramp = (schedule.mix > 0) & (schedule.mix < 1)
+    # The switch sits at half the duration (2 s), the ramp spans 1 s of real time around it.
+    assert abs(seconds[ramp].min() - 1.5) < 0.07 and abs(seconds[ramp].max() - 2.5) < 0.11  # within a frame (1/15 s)
+    middles = seconds + np.diff(times.seconds(0, 86)) / 2  # each frame's centre, as for constant rates
+    np.testing.assert_allclose(schedule.mix[ramp], middles[ramp] - 1.5, atol=1e-5)
+    constant = images_schedule(2, 85, times.fps, transition_seconds=1.0)
+    assert not np.array_equal(constant.mix, schedule.mix)  # frame counts alone would put the switch at frame 42
+    assert StyleSchedule.from_json(schedule.to_json()) == schedule

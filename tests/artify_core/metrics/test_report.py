@@ -12,7 +12,7 @@ from PIL import Image
 
 from artify_core.errors import InputError
 from artify_core.metrics.report import ContactSampler, evaluate_video
-from artify_core.video import VideoWriter
+from artify_core.video import VideoWriter, read_frames
 
 pytest.importorskip("cv2")
 
@@ -114,3 +114,14 @@ def test_end_to_end_on_bikes_with_the_arbitrary_model(tmp_path):
     assert smooth.warping_error_ratio < 0.6 * raw.warping_error_ratio
     assert smooth.style_distance < 1.1 * raw.style_distance and smooth.ssim > raw.ssim - 0.01
     assert raw.style_distance_embedding is not None and raw.report.contact_sheet.exists()
+
+
+def test_an_excerpt_is_evaluated_against_its_part_of_the_content(videos, backbone, make_texture, tmp_path):
+    content, _ = videos
+    frames = read_frames(content)
+    excerpt = write_video(tmp_path / "excerpt.mp4", frames[4:])
+    result = evaluate_video(excerpt, content, [make_texture(64, 64, seed=4)], backbone=backbone, content_start=4)
+    assert result.frames == len(frames) - 4 and result.ssim > 0.9  # matched with frames 4.., not 0..
+    np.testing.assert_allclose(result.per_frame.seconds, np.arange(result.frames) / 25)
+    with pytest.raises(InputError, match="after frame 2"):
+        evaluate_video(excerpt, content, [make_texture(64, 64)], backbone=backbone, content_start=2)

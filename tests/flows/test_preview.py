@@ -1,0 +1,35 @@
+"""The preview flow under a Prefect test harness: the sheet is written and shown as an artifact."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+from prefect.testing.utilities import prefect_test_harness
+
+from flows.preview import preview
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", autouse=True)
+def prefect_harness():
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_preview_flow_writes_the_sheet_and_an_inline_artifact(tmp_path, bikes_clip, starrynight):
+    from prefect.client.orchestration import get_client
+
+    out = tmp_path / "sheet.jpg"
+    sheet = preview(content=str(bikes_clip), style=[str(starrynight)], at=["0.2", "0.8"], output=str(out),
+                    device="cpu", height=136)
+    assert sheet == str(out) and Image.open(out).size[0] > 2 * 360
+
+    async def artifact():
+        async with get_client() as client:
+            return await client.read_latest_artifacts()
+
+    import asyncio
+
+    latest = {a.key: a for a in asyncio.run(artifact())}
+    assert latest["style-preview"].data.startswith("## Preview") and "data:image/jpeg;base64," in latest["style-preview"].data
