@@ -7,7 +7,7 @@ across chunks) → assemble with the original audio → (evaluate).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from artify_core.pipeline.chunks import Chunk, plan_chunks
 from artify_core.pipeline.styles import (
     NO_STYLE,
     ScheduleChoice,
+    ScheduleSettings,
     StyleInput,
     StylePlan,
     classify_style_sources,
@@ -123,6 +124,10 @@ def stylize_video(
     style_weights: list[float] | None = None,
     fg_style: list[str] | None = None,
     bg_style: list[str] | None = None,
+    fg_schedule: ScheduleChoice | None = None,
+    bg_schedule: ScheduleChoice | None = None,
+    fg_transition_seconds: float | None = None,
+    bg_transition_seconds: float | None = None,
     schedule: ScheduleChoice = "auto",
     transition_seconds: float = 1.0,
     smooth: bool = True,
@@ -151,10 +156,14 @@ def stylize_video(
     content_digest = fingerprint(content)
     version = model_version(spec)
     # Cuts reset smoothing, sequence models and evaluation, and drive scenes schedules; nothing else needs them.
-    cuts = (stored(detect_cuts, results)(local_content, key=combine(content_digest, CUTS_VERSION))
-            if smooth or evaluate or schedule == "scenes" or carries_state(spec) else [])
     layer_paths = ({"style": style} if fg_style is None and bg_style is None
                    else {"fg": fg_style or style, "bg": bg_style or style})
+    run_schedule = ScheduleSettings(schedule, transition_seconds)
+    schedules = {"style": run_schedule, "fg": run_schedule.override(fg_schedule, fg_transition_seconds),
+                 "bg": run_schedule.override(bg_schedule, bg_transition_seconds)}
+    scenes = any(schedules[name].choice == "scenes" for name in layer_paths)
+    cuts = (stored(detect_cuts, results)(local_content, key=combine(content_digest, CUTS_VERSION))
+            if smooth or evaluate or scenes or carries_state(spec) else [])
     layers, identities, keyframes_key = {}, [], None
     for name, paths in layer_paths.items():
         if paths == [NO_STYLE]:
@@ -163,12 +172,15 @@ def stylize_video(
         layer_weights = weights if name == "style" else [1.0] * len(paths)
         layers[name], layer_identities, layer_keyframes_key = style_input(paths, layer_weights, device, store_uri,
                                                                           results)
+        layers[name] = replace(layers[name], schedule=schedules[name])
         identities += layer_identities
         keyframes_key = keyframes_key or layer_keyframes_key
-    plan_key = combine(version, *identities, params_digest(
-        {"layers": {k: v if v == [NO_STYLE] else len(v) for k, v in layer_paths.items()}, "weights": weights,
-         "schedule": schedule, "transition": transition_seconds, "frames": info.frames, "fps": str(info.fps),
-         "cuts": cuts, "keyframes": KEYFRAMES_VERSION}))
+    plan_params = {"layers": {k: v if v == [NO_STYLE] else len(v) for k, v in layer_paths.items()}, "weights": weights,
+                   "schedule": schedule, "transition": transition_seconds, "frames": info.frames, "fps": str(info.fps),
+                   "cuts": cuts, "keyframes": KEYFRAMES_VERSION}
+    if "style" not in layer_paths:  # layered runs: each layer's own schedule (single-style keys unchanged)
+        plan_params["layer_schedules"] = {k: [schedules[k].choice, schedules[k].transition_seconds] for k in layers}
+    plan_key = combine(version, *identities, params_digest(plan_params))
     plan = stored(prepare_style_plan, results)(layers, spec, schedule, info.frames, info.fps, cuts,
                                                transition_seconds, key=plan_key)
     publish_style_artifacts(plan, store_uri, keyframes_key)

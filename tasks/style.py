@@ -10,8 +10,16 @@ from prefect import task
 
 from artify_core.keyframes import KeyframeSet, detect_video_cuts, extract_keyframes, save_keyframes
 from artify_core.errors import InputError
-from artify_core.models.base import VideoStylizationModel
-from artify_core.pipeline.styles import ScheduleChoice, StyleInput, StylePlan, build_style_plan, combine_layer_plans
+from artify_core.models.base import LayeredStyleModel, VideoStylizationModel
+from artify_core.pipeline.styles import (
+    LayeredStylePlan,
+    ScheduleChoice,
+    ScheduleSettings,
+    StyleInput,
+    StylePlan,
+    build_layered_plan,
+    build_style_plan,
+)
 from artify_core.storage import open_store
 from tasks.models import ModelSpec, get_model
 from tasks.results import keyed_policy
@@ -55,27 +63,24 @@ def prepare_style_plan(
     cuts: list[int],
     transition_seconds: float,
     key: str,
-) -> StylePlan:
+) -> StylePlan | LayeredStylePlan:
     """The model's prepared styles and their schedule over the content's frames.
 
     ``layers``: ``{"style": ...}`` for one style everywhere, or ``{"fg": ..., "bg": ...}``
-    for a layered model (None keeps a layer's pixels). ``key`` hashes the style
+    for a layered model (None keeps a layer's pixels; a layer's own ``schedule``
+    overrides ``choice`` and ``transition_seconds``). ``key`` hashes the style
     inputs' identities, the weights, the model version and every argument that
-    shapes the schedule.
+    shapes the schedules.
     """
     model = get_model(spec)
-
-    def plan(layer: StyleInput | None, prepare) -> StylePlan | None:
-        if layer is None:
-            return None
-        return build_style_plan(prepare, layer.sources, layer.weights, layer.keyframes, choice, frames, fps,
-                                cuts=cuts, transition_seconds=transition_seconds)
-
     if "style" in layers:
-        return plan(layers["style"], model.prepare_style)
-    if not hasattr(model, "prepare_layered_style"):
+        layer = layers["style"]
+        return build_style_plan(model.prepare_style, layer.sources, layer.weights, layer.keyframes, choice, frames,
+                                fps, cuts=cuts, transition_seconds=transition_seconds)
+    if not isinstance(model, LayeredStyleModel):
         raise InputError(f"--fg-style/--bg-style need a model with layers (segmented); {spec.name} has none")
-    return combine_layer_plans(model.prepare_layered_style, plan(layers["fg"], list), plan(layers["bg"], list))
+    return build_layered_plan(model, layers["fg"], layers["bg"], ScheduleSettings(choice, transition_seconds),
+                              frames, fps, cuts=cuts)
 
 
 @task

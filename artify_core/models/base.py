@@ -95,3 +95,24 @@ class StyleMixingModel(StylizationModel, Protocol):
     def mix_styles(self, styles: Sequence[Any], weights: Sequence[float]) -> Any:
         """The prepared style for a weighted mix; weights are >= 0 and sum to 1."""
         ...
+
+
+@runtime_checkable
+class LayeredStyleModel(StylizationModel, Protocol):
+    """A model that stylizes the layers of a frame (a subject, its background) each with its own style.
+
+    Each layer may follow its own schedule (``pipeline.styles.LayeredStylePlan``):
+    layer styles are prepared and mixed on their own, then combined per frame.
+    """
+
+    def prepare_layer_style(self, images: Sequence[StyleImage]) -> Any:
+        """One layer's style from style images."""
+        ...
+
+    def mix_layer_styles(self, styles: Sequence[Any], weights: Sequence[float]) -> Any:
+        """A weighted mix of layer styles (from ``prepare_layer_style``); weights are >= 0 and sum to 1."""
+        ...
+
+    def layered_style(self, foreground: Any | None, background: Any | None) -> Any:
+        """The model's style for a frame whose layers get these layer styles; None keeps that layer's pixels."""
+        ...

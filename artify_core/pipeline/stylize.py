@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 
 from artify_core.models.base import StylizationModel, VideoStylizationModel
 from artify_core.pipeline.chunks import Chunk
-from artify_core.pipeline.styles import StylePlan, stylize_scheduled
+from artify_core.pipeline.styles import LayeredStylePlan, StylePlan, opening_style, stylize_scheduled
 from artify_core.temporal.smoothing import (
     DEFAULT_OVERLAP,
     SmootherState,
@@ -51,7 +51,7 @@ def stylize_chunk(
     info: VideoInfo,
     chunk: Chunk,
     model: StylizationModel,
-    plan: StylePlan,
+    plan: StylePlan | LayeredStylePlan,
     destination: Path,
     *,
     height: int | None = None,
@@ -76,8 +76,7 @@ def stylize_chunk(
     started = time.perf_counter()
     width, out_height = output_size(info, height)
     begin = chunk_warmup_start(chunk, model, smoothing, cuts, overlap)
-    opening_style = plan.styles[plan.constant_style_id(begin, begin + 1) or 0]
-    sequence = (model.open_sequence(opening_style, strength=strength, start_frame=begin, cuts=cuts)
+    sequence = (model.open_sequence(opening_style(model, plan, begin), strength=strength, start_frame=begin, cuts=cuts)
                 if isinstance(model, VideoStylizationModel) else None)
     if sequence is not None and hasattr(sequence, "warm_up_stream"):
         # Context the sequence needs but neither stylizes nor emits (a motion mask's background model).
