@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
 
 from artify_core.models.base import StylizationModel, VideoStylizationModel
 from artify_core.pipeline.chunks import Chunk
@@ -76,20 +79,28 @@ def stylize_chunk(
     started = time.perf_counter()
     width, out_height = output_size(info, height)
     begin = chunk_warmup_start(chunk, model, smoothing, cuts, overlap)
-    sequence = (model.open_sequence(opening_style(model, plan, begin), strength=strength, start_frame=begin, cuts=cuts)
-                if isinstance(model, VideoStylizationModel) else None)
+
+    def open_at(frame: int):
+        return model.open_sequence(opening_style(model, plan, frame), strength=strength, start_frame=frame, cuts=cuts)
+
+    sequence = open_at(begin) if isinstance(model, VideoStylizationModel) else None
+    batches = partial(iter_frames, info.path, batch_frames=batch_frames, height=height, info=info)
     if sequence is not None and hasattr(sequence, "warm_up_stream"):
-        # Context the sequence needs but neither stylizes nor emits (a motion mask's background model).
+        # Context the sequence needs but neither stylizes nor emits (a motion mask's background model),
+        # in the batches a single pass would have fed it: on multiples of batch_frames (a mask source
+        # starts its background from the first batch it sees), the chunk's own batches too.
         context = warmup_start(begin, SEQUENCE_CONTEXT_FRAMES, cuts)
-        sequence.warm_up_stream(iter_frames(info.path, batch_frames=batch_frames, height=height, start=context,
-                                            end=begin, info=info), context)
+        aligned = max(context, begin // batch_frames * batch_frames)
+        if aligned != begin:
+            begin, sequence = aligned, open_at(aligned)
+        batches = partial(grid_batches, info.path, batch_frames=batch_frames, height=height, info=info)
+        sequence.warm_up_stream(batches(start=context, end=begin), context)
     smoother = (TemporalSmoother(settings=smoothing, cuts=cuts, state=SmootherState(frame=begin))
                 if smoothing is not None and smoothing.strength > 0 else None)
     position = begin
     with VideoWriter(destination, width=width, height=out_height, fps=info.fps,
                      crf=encode.crf, preset=encode.preset) as writer:
-        for batch in iter_frames(info.path, batch_frames=batch_frames, height=height,
-                                 start=begin, end=chunk.end, info=info):
+        for batch in batches(start=begin, end=chunk.end):
             stylized = stylize_scheduled(model, batch, plan, position, strength=strength, sequence=sequence)
             if smoother is not None:
                 stylized = smoother.process(batch, stylized)
@@ -101,6 +112,16 @@ def stylize_chunk(
                     on_frames(len(emitted))
     return ChunkResult(chunk, destination, writer.frames_written, width, out_height,
                        time.perf_counter() - started)
+
+
+def grid_batches(path: Path | str, *, batch_frames: int, start: int, end: int, height: int | None = None,
+                 info: VideoInfo | None = None) -> Iterator[np.ndarray]:
+    """``iter_frames`` batches of frames ``[start, end)`` that break on multiples of ``batch_frames``
+    (the first may be short), as a pass from frame 0 would batch them."""
+    head = min(end, -(-start // batch_frames) * batch_frames)
+    for first, last in ((start, head), (head, end)):
+        if last > first:
+            yield from iter_frames(path, batch_frames=batch_frames, height=height, start=first, end=last, info=info)
 
 
 def chunk_warmup_start(chunk: Chunk, model: StylizationModel, smoothing: SmoothingSettings | None,

@@ -187,6 +187,8 @@ class SegmentedSequence:
     Attributes:
         frame: index in the video of the next frame ``stylize`` expects.
         last_masks: the stabilized masks of the last batch, float32 (N, H, W).
+        plate: the ``inpaint`` mode's background plate (None in other modes or without temporal inpainting).
+        crops: the ``resize`` mode's steady box filters, foreground and background (None without smoothing).
     """
 
     def __init__(self, model: SegmentedStylizer, style: LayeredStyle, source: MaskSource,

@@ -117,10 +117,11 @@ def test_sequences_get_context_before_the_chunk_and_restart_at_cuts(tmp_path, vi
     model = RecordingSequenceModel()
     for chunk, cuts in ((Chunk(0, 0, 10), ()), (Chunk(1, 20, 30), ()), (Chunk(1, 20, 30), (17,))):
         stylize_chunk(info, chunk, model, plan, tmp_path / "c.mp4", smoothing=None, cuts=cuts, encode=LOSSLESS)
-    first, middle, after_cut = model.sequences
+    first, middle, after_cut = [sequence for sequence in model.sequences if sequence.seen]  # opened and used
     assert (first.start, first.warm, first.seen) == (0, 0, 10)
-    # 6 warm-up frames are stylized (not written); every frame before them back to the start is context.
-    assert (middle.start, middle.warm, middle.seen) == (14, 14, 16)
+    # 6 warm-up frames are stylized (not written), from 14 moved back to 8, where a single pass's batch of 8
+    # starts; every frame before them back to the start is context.
+    assert (middle.start, middle.warm, middle.seen) == (8, 8, 22)
     assert (after_cut.start, after_cut.warm, after_cut.seen) == (17, 0, 13)  # nothing from before the cut
 
 
@@ -196,3 +197,13 @@ def test_segmented_chunks_with_both_layers_scheduled_match_one_pass(tmp_path, co
     assert whole[2][inside][:, 0].mean() > whole[2][inside][:, 2].mean() + 40
     inside = truth[28] & np.roll(truth[28], 3, 0) & np.roll(truth[28], -3, 0)
     assert whole[28][inside][:, 2].mean() > whole[28][inside][:, 0].mean() + 40
+
+
+def test_grid_batches_break_where_a_pass_from_frame_zero_would(video30):
+    from artify_core.pipeline.stylize import grid_batches
+
+    sizes = [len(batch) for batch in grid_batches(video30, batch_frames=8, start=5, end=27)]
+    assert sizes == [3, 8, 8, 3]  # 5-7, 8-15, 16-23, 24-26
+    frames = np.concatenate(list(grid_batches(video30, batch_frames=8, start=5, end=27)))
+    np.testing.assert_array_equal(frames, read_frames(video30, start=5, end=27))
+    assert [len(b) for b in grid_batches(video30, batch_frames=8, start=16, end=20)] == [4]
