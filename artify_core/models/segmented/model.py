@@ -55,7 +55,8 @@ from artify_core.segmentation.masks.base import check_frames, check_masks
 from artify_core.segmentation.stabilize import DEFAULT_STRENGTH, MaskStabilizer
 
 # Bump when the same base model, masks and settings would give different pixels.
-# 2: resize boxes steady along the shot; the inpaint mode.
+# 2: steady resize boxes, the inpaint mode, GrabCut seeded on each call, chunks batched as one pass
+#    batches them (pipeline.stylize: only sequences with warm-up context are affected).
 CODE_VERSION = "2"
 DEFAULT_CROP_SMOOTHING = 0.8
 
