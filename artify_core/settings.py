@@ -27,6 +27,7 @@ from artify_core.errors import InputError
 from artify_core.foundation.hashing import params_digest
 from artify_core.models import MODELS
 from artify_core.segmentation.masks import MASK_SOURCES
+from artify_core.segmentation.modes import COMPOSITE_MODE_HELP, CompositeMode, InpaintMethod
 
 # --- Metadata the CLI reads (never shown in the Prefect form) ------------------------------------
 
@@ -48,13 +49,18 @@ class Runtime:
     happens): it is left out of ``output_digest`` and so of cache keys and manifests."""
 
 
+class PlanKeyed:
+    """Marks a field that shapes the pixels through the style plan (styles, schedules): the plan's
+    key hashes it (``pipeline.keys.plan_key``), so ``output_digest`` leaves it out; never a
+    model builder's option."""
+
+
 RUNTIME = Runtime()
+PLAN = PlanKeyed()
 _LOCATION = "a local path on the worker or an s3://BUCKET/KEY URI"
 
 ScheduleChoice = Literal["auto", "mix", "proportional", "scenes", "single"]
 SCHEDULE_CHOICES: tuple[str, ...] = ScheduleChoice.__args__
-CompositeMode = Literal["hard", "feather", "blur", "resize"]
-COMPOSITE_MODES: tuple[str, ...] = CompositeMode.__args__
 X264Preset = Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
                      "veryslow"]
 Device = Literal["auto", "cpu", "cuda"]
@@ -140,23 +146,55 @@ class SegmentedOptions(OptionGroup):
     fg_style: Annotated[list[str], Field(
         title="Foreground style",
         description=f"Style of the subject: images or a style video, each {_LOCATION}; 'none' keeps its "
-                    "pixels. Empty: the main style."), Cli(metavar="IMAGE|VIDEO|none"), RUNTIME] = []
+                    "pixels. Empty: the main style."), Cli(metavar="IMAGE|VIDEO|none"), PLAN] = []
     bg_style: Annotated[list[str], Field(
         title="Background style",
-        description="Style of the background, as the foreground's."), Cli(metavar="IMAGE|VIDEO|none"),
-        RUNTIME] = []
+        description="Style of the background, as the foreground's."), Cli(metavar="IMAGE|VIDEO|none"), PLAN] = []
+    fg_schedule: Annotated[Optional[ScheduleChoice], Field(
+        title="Foreground schedule",
+        description="How the foreground's styles spread over time (as Schedule). Empty: the run's "
+                    "schedule."), PLAN] = None
+    bg_schedule: Annotated[Optional[ScheduleChoice], Field(
+        title="Background schedule", description="As the foreground's, for the background."), PLAN] = None
+    fg_transition: Annotated[Optional[float], Field(
+        title="Foreground transition (s)", ge=0.0, le=600.0,
+        description="Seconds over which the foreground's styles blend. Empty: the run's transition."),
+        Cli(metavar="SECONDS"), PLAN] = None
+    bg_transition: Annotated[Optional[float], Field(
+        title="Background transition (s)", ge=0.0, le=600.0,
+        description="As the foreground's, for the background."), Cli(metavar="SECONDS"), PLAN] = None
     mask: Annotated[str, Field(
         title="Mask source",
         description="Where the subject's masks come from: motion (moving subject, static camera), deeplab "
                     "(people and animals; torchvision weights) or file:PATH (a mask video or PNG folder)."),
         Cli(metavar="motion|deeplab|file:PATH")] = "motion"
     composite: Annotated[CompositeMode, Field(
-        title="Composite", description="How the layers meet: hard cut, feathered edge, the other layer "
-                                       "blurred instead of cut out, or each layer's region resized to the "
-                                       "frame.")] = "feather"
+        title="Composite", description="How the layers meet: " + "; ".join(
+            f"{mode}: {text}" for mode, text in COMPOSITE_MODE_HELP.items()) + ".")] = "feather"
     feather_radius: Annotated[int, Field(
         title="Feather radius (px)", ge=0, le=256, description="Cross-fade at the edge, in pixels."),
         Cli(metavar="PX")] = 8
+    inpaint_method: Annotated[InpaintMethod, Field(
+        title="Inpainting", description="Composite inpaint: the classical fill where no frame of the shot "
+                                        "showed the background (OpenCV's Telea or Navier–Stokes).")] = "telea"
+    temporal_inpaint: Annotated[bool, Field(
+        title="Fill from other frames", description="Composite inpaint: fill the background's hole from "
+                                                    "earlier frames of the shot (a background plate that "
+                                                    "follows the camera); off: the classical fill "
+                                                    "only.")] = True
+    inpaint_foreground: Annotated[bool, Field(
+        title="Inpaint around the subject", description="Composite inpaint: also fill the foreground layer's "
+                                                        "surroundings (measured rougher and less steady).")] = False
+    crop_smoothing: Annotated[float, Field(
+        title="Crop steadiness", ge=0.0, le=0.99,
+        description="Composite resize: how steady the crop box is along a shot (0.8 is about 9 frames; 0: "
+                    "each frame's own box).")] = 0.8
+
+    def layer_schedule(self, layer: str, run: ScheduleOptions) -> ScheduleOptions:
+        """The schedule of layer "fg" or "bg": its own choice and transition where given, else the run's."""
+        choice, transition = getattr(self, f"{layer}_schedule"), getattr(self, f"{layer}_transition")
+        return run.model_copy(update={"schedule": choice or run.schedule,
+                                      "transition": run.transition if transition is None else transition})
 
     @field_validator("mask")
     @classmethod
@@ -226,7 +264,7 @@ class StylizeSettings(OptionGroup):
     style: Annotated[list[str], Field(
         title="Style", description=f"Style images, each {_LOCATION} (several are mixed or scheduled), or "
                                    "one style video whose styles are scheduled over the content."),
-        Cli(metavar="IMAGE|VIDEO"), RUNTIME] = []
+        Cli(metavar="IMAGE|VIDEO"), PLAN] = []
     model: Annotated[ModelName, Field(
         title="Model", description="arbitrary: fast feed-forward (Ghiasi et al.); gatys: per-frame "
                                    "optimisation with a temporal loss, slow; segmented: subject and "
@@ -440,7 +478,8 @@ def leaves(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> Iterator[Lea
 
 
 def _is_runtime(info: FieldInfo) -> bool:
-    return any(isinstance(m, Runtime) for m in info.metadata)
+    """Not part of ``output_digest`` and not a model option: runtime, or keyed by the style plan."""
+    return any(isinstance(m, (Runtime, PlanKeyed)) for m in info.metadata)
 
 
 def output_fields(settings: StylizeSettings) -> dict[str, Any]:

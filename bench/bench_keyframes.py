@@ -60,6 +60,7 @@ def main() -> None:
     from artify_core.models import load_model
     from artify_core.models.base import StyleImage
     from artify_core.video import probe_video
+    from artify_core.settings import VideoRequest
     from flows.stylize_video import stylize_video
 
     out = Path(args.out)
@@ -86,8 +87,9 @@ def main() -> None:
 
     video = out / "bikes.paintings4.mp4"
     started = time.perf_counter()
-    stylize_video(content=str(bikes), style=[str(paintings)], output=str(video), device="cpu",
-                  schedule="proportional", transition_seconds=1.0, store=str(out / "store"))
+    stylize_video(VideoRequest(content=str(bikes), style=[str(paintings)], output=str(video),
+                               schedule={"schedule": "proportional", "transition": 1.0},
+                               execution={"device": "cpu", "store": str(out / "store")}))
     print(f"stylized {video} in {time.perf_counter() - started:.1f} s")
     info = probe_video(bikes)
     schedule = proportional_schedule(keyframes.segments, info.frames, info.fps, transition_seconds=1.0)

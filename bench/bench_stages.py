@@ -96,11 +96,14 @@ def stage_figures(clip: Path, style: str, device: str, batch: int, scratch: Path
 
 def end_to_end(clip: Path, style: str, device: str, workers: int, scratch: Path, frames: int,
                chunk_frames: int) -> float:
+    from artify_core.settings import VideoRequest
     from flows.stylize_video import stylize_video
 
     started = time.perf_counter()
-    stylize_video(content=str(clip), style=[style], output=str(scratch / f"e2e-{workers}.mp4"), device=device,
-                  smooth=False, store=str(scratch / f"store-{workers}"), workers=workers, chunk_frames=chunk_frames)
+    stylize_video(VideoRequest(content=str(clip), style=[style], output=str(scratch / f"e2e-{workers}.mp4"),
+                               smoothing={"smooth": False},
+                               execution={"device": device, "store": str(scratch / f"store-{workers}"),
+                                          "workers": workers, "chunk_frames": chunk_frames}))
     return timed(f"end-to-end, {workers or 'in-process'} worker{'s' if workers > 1 else ''}", frames,
                  time.perf_counter() - started)
 

@@ -80,6 +80,7 @@ def main() -> None:
     from prefect import flow
 
     from artify_core.video import probe_video
+    from artify_core.settings import VideoRequest
     from flows.stylize_video import stylize_video
 
     info = probe_video(args.content)
@@ -97,17 +98,18 @@ def main() -> None:
         flow(name="prefect-warm-up")(lambda: None)()
         prefect_startup = time.perf_counter() - started
 
-        run = dict(content=args.content, style=[args.style], output=str(scratch / "out.mp4"),
-                   device=args.device, chunk_frames=args.chunk_frames, preset=args.preset,
-                   crf=args.crf, store=str(scratch / "store"), smooth=False)
+        run = VideoRequest(content=args.content, style=[args.style], output=str(scratch / "out.mp4"),
+                           smoothing={"smooth": False}, encoding={"preset": args.preset, "crf": args.crf},
+                           execution={"device": args.device, "chunk_frames": args.chunk_frames,
+                                      "store": str(scratch / "store")})
         started = time.perf_counter()
-        first = stylize_video(**run)
+        first = stylize_video(run)
         first_s = time.perf_counter() - started
         started = time.perf_counter()
-        second = stylize_video(**run)
+        second = stylize_video(run)
         second_s = time.perf_counter() - started
         started = time.perf_counter()
-        stylize_video(**{**run, "smooth": True})
+        stylize_video(run.model_copy(update={"smoothing": run.smoothing.model_copy(update={"smooth": True})}))
         smooth_s = time.perf_counter() - started
 
     e2e, e2e_smooth = info.frames / first_s, info.frames / smooth_s

@@ -58,6 +58,7 @@ def main() -> None:
 
     from artify_core.keyframes import detect_video_cuts
     from artify_core.metrics import evaluate_video
+    from artify_core.settings import VideoRequest
     from flows.stylize_video import stylize_video
 
     out = Path(args.out)
@@ -70,9 +71,10 @@ def main() -> None:
         for label, smooth, chunk in (("per-frame", False, args.chunk_frames), ("smoothed", True, args.chunk_frames),
                                      ("smoothed-1-chunk", True, 100000)):
             video = out / f"{name}.{label}.mp4"
-            stylize_video(content=str(clip), style=[args.style], output=str(video), device="cpu", smooth=smooth,
-                          chunk_frames=chunk, crf=args.crf, preset="ultrafast" if args.crf == 0 else "medium",
-                          store=str(out / "store"))
+            stylize_video(VideoRequest(
+                content=str(clip), style=[args.style], output=str(video), smoothing={"smooth": smooth},
+                encoding={"crf": args.crf, "preset": "ultrafast" if args.crf == 0 else "medium"},
+                execution={"device": "cpu", "chunk_frames": chunk, "store": str(out / "store")}))
             started = time.perf_counter()
             result = evaluate_video(video, clip, [args.style], cuts=cuts, report_dir=out / f"{name}.{label}.report")
             results[label] = result

@@ -27,7 +27,7 @@ from artify_core.pipeline.excerpt import plan_excerpt
 from artify_core.pipeline.naming import output_name, report_name
 from artify_core.pipeline.preflight import check_video_request
 from artify_core.pipeline.styles import StyleInput, classify_style_sources, localized
-from artify_core.settings import NO_STYLE, VideoRequest
+from artify_core.settings import NO_STYLE, ScheduleOptions, VideoRequest
 from artify_core.storage.uri import is_remote
 from artify_core.temporal.smoothing import SmoothingSettings
 from artify_core.video import output_size
@@ -98,8 +98,9 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
     info = probe(local_content, run.allow_truncated, request.height)
     content_id = fingerprint(request.content, "content")
     name = Path(request.content).name
-    needs_cuts = request.smoothing.smooth or request.evaluate or request.schedule.schedule == "scenes" \
-        or spec.stateful
+    schedules = _layer_schedules(request)
+    needs_cuts = request.smoothing.smooth or request.evaluate or spec.stateful \
+        or any(schedule.schedule == "scenes" for schedule in schedules.values())
     cuts = detect_cuts(local_content, store, keys.cuts_key(content_id)) if needs_cuts else []
 
     layers, identities = {}, []
@@ -108,11 +109,11 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
             layers[layer] = None
             continue
         weights = request.schedule.style_weights if layer == "style" else []
-        layers[layer], layer_ids = style_input(paths, weights, run.device, store, layer)
+        layers[layer], layer_ids = style_input(paths, weights, run.device, store, layer, schedules[layer])
         identities += layer_ids
     plan_key = keys.plan_key(spec.version, identities, {k: len(v) if v != [NO_STYLE] else NO_STYLE
                                                         for k, v in _layer_paths(request).items()},
-                             request.schedule.model_dump(mode="json"), info.frames,
+                             {k: v.model_dump(mode="json") for k, v in schedules.items()}, info.frames,
                              keys.timeline_identity(info.fps, info.times.seconds() if info.times.variable else None),
                              cuts)
     plan = prepare_style_plan(layers, spec, request.schedule, info, cuts, store, plan_key)
@@ -190,8 +191,8 @@ def stylize_chunks(jobs: list[ChunkJob]) -> list[ChunkOutcome]:
     return [future.result() for future in futures]
 
 
-def style_input(paths: list[str], weights: list[float], device: str, store: str,
-                role: str) -> tuple[StyleInput, list[str]]:
+def style_input(paths: list[str], weights: list[float], device: str, store: str, role: str,
+                schedule: ScheduleOptions | None = None) -> tuple[StyleInput, list[str]]:
     """One layer's style: local copies, identities for cache keys, keyframes of a style video."""
     sources = classify_style_sources(paths)
     label = {"style": "style", "fg": "foreground style", "bg": "background style"}[role]
@@ -201,7 +202,7 @@ def style_input(paths: list[str], weights: list[float], device: str, store: str,
     if local.video is not None:
         key = keys.keyframes_key(identities[0], ModelSpec("arbitrary", device).version)
         keyframes = extract_style_keyframes(local.video, device, store, key)
-    return StyleInput(local, tuple(weights or [1.0] * len(paths)), keyframes), identities
+    return StyleInput(local, tuple(weights or [1.0] * len(paths)), keyframes, schedule), identities
 
 
 def model_spec(request: VideoRequest | Any) -> ModelSpec:
@@ -235,6 +236,13 @@ def _keyframe_sheet(layer: StyleInput) -> np.ndarray | None:
     if layer.keyframes is None:
         return None
     return np.asarray(render_contact_sheet(layer.keyframes))
+
+
+def _layer_schedules(request: VideoRequest) -> dict[str, ScheduleOptions]:
+    """The run's schedule, and each layer's own (its choice and transition where given)."""
+    run = request.schedule
+    return {"style": run, "fg": request.segmented.layer_schedule("fg", run),
+            "bg": request.segmented.layer_schedule("bg", run)}
 
 
 def _layer_paths(request: VideoRequest) -> dict[str, list[str]]:

@@ -14,7 +14,7 @@ from artify_core.foundation.publish import scratch_directory
 from artify_core.keyframes import KeyframeSet, detect_video_cuts, extract_keyframes, load_keyframes, save_keyframes
 from artify_core.models.base import LayeredStyleModel
 from artify_core.pipeline.keys import cuts_object, keyframes_prefix, plan_object
-from artify_core.pipeline.styles import StyleInput, StylePlan, build_style_plan, combine_layer_plans
+from artify_core.pipeline.styles import LayeredStylePlan, StyleInput, StylePlan, build_layered_plan, build_style_plan
 from artify_core.settings import ScheduleOptions
 from artify_core.storage import open_store
 from artify_core.storage.memo import json_codec, pickle_codec, remembered
@@ -58,29 +58,25 @@ def extract_style_keyframes(video: str, device: str, store_uri: str, key: str) -
 
 @task(cache_policy=NO_CACHE, task_run_name="prepare style plan")
 def prepare_style_plan(layers: dict[str, StyleInput | None], spec: ModelSpec, schedule: ScheduleOptions,
-                       info: VideoInfo, cuts: list[int], store_uri: str, key: str) -> StylePlan:
-    """The model's prepared styles and their schedule over the content's frames.
+                       info: VideoInfo, cuts: list[int], store_uri: str, key: str) -> StylePlan | LayeredStylePlan:
+    """The model's prepared styles and their schedule over the content's frames (its real timeline:
+    transitions last their seconds at a variable rate too).
 
     ``layers``: ``{"style": ...}`` for one style everywhere, or ``{"fg": ..., "bg": ...}``
-    for a layered model (None keeps a layer's pixels).
+    for a layered model (None keeps a layer's pixels; each layer may carry its own schedule).
     """
-    def prepare() -> StylePlan:
+    def prepare() -> StylePlan | LayeredStylePlan:
         model = get_model(spec)
-
-        def plan(layer: StyleInput | None, prepare_style) -> StylePlan | None:
-            if layer is None:
-                return None
-            # On the content's real timeline: transitions last their seconds at a variable rate too.
-            return build_style_plan(prepare_style, layer.sources, layer.weights, layer.keyframes,
+        if "style" in layers:
+            layer = layers["style"]
+            return build_style_plan(model.prepare_style, layer.sources, layer.weights, layer.keyframes,
                                     schedule.schedule, info.frames, info.fps, cuts=cuts,
                                     transition_seconds=schedule.transition, times=info.times)
-
-        if "style" in layers:
-            return plan(layers["style"], model.prepare_style)
         if not isinstance(model, LayeredStyleModel):
             raise InputError(f"foreground/background styles need a model with layers (segmented); "
                              f"{spec.name} has none")
-        return combine_layer_plans(model.prepare_layered_style, plan(layers["fg"], list), plan(layers["bg"], list))
+        return build_layered_plan(model, layers["fg"], layers["bg"], schedule, info.frames, info.fps, cuts=cuts,
+                                  times=info.times)
 
     memo = remembered(open_store(store_uri), plan_object(key), prepare, pickle_codec())
     _log_hit(memo.cached, "style plan")

@@ -99,11 +99,22 @@ class StyleMixingModel(StylizationModel, Protocol):
 
 @runtime_checkable
 class LayeredStyleModel(StylizationModel, Protocol):
-    """A model that stylizes layers of a frame (a subject, its background) with styles of their own."""
+    """A model that stylizes the layers of a frame (a subject, its background) each with its own style.
 
-    def prepare_layered_style(self, foreground: Sequence[StyleImage] | None,
-                              background: Sequence[StyleImage] | None) -> Any:
-        """One prepared style from each layer's images; None keeps that layer's pixels."""
+    Each layer may follow its own schedule (``pipeline.styles.LayeredStylePlan``):
+    layer styles are prepared and mixed on their own, then combined per frame.
+    """
+
+    def prepare_layer_style(self, images: Sequence[StyleImage]) -> Any:
+        """One layer's style from style images."""
+        ...
+
+    def mix_layer_styles(self, styles: Sequence[Any], weights: Sequence[float]) -> Any:
+        """A weighted mix of layer styles (from ``prepare_layer_style``); weights are >= 0 and sum to 1."""
+        ...
+
+    def layered_style(self, foreground: Any | None, background: Any | None) -> Any:
+        """The model's style for a frame whose layers get these layer styles; None keeps that layer's pixels."""
         ...
 
 

@@ -15,6 +15,12 @@ model supports, best first:
    style per frame;
 3. otherwise each active style stylizes the frames it touches and the outputs
    are blended with the schedule's weights.
+
+A layered model (``LayeredStyleModel``: the segmented model's subject and
+background) takes a ``LayeredStylePlan`` instead: one plan per layer, each
+with its own styles, schedule and transitions (an image, several images, a
+style video, or none to keep the layer's pixels). Each frame's style is built
+from the two layers' styles at that frame, each mixed as its own schedule says.
 """
 
 from __future__ import annotations
@@ -40,12 +46,14 @@ from artify_core.keyframes.schedule import (
 from artify_core.video.timing import FrameTimes
 from artify_core.models.base import (
     FrameSequenceStylizer,
+    LayeredStyleModel,
     StyleImage,
     StyleEmbeddingModel,
     StyleMixingModel,
     StylizationModel,
+    VideoStylizationModel,
 )
-from artify_core.settings import NO_STYLE, SCHEDULE_CHOICES, ScheduleChoice
+from artify_core.settings import NO_STYLE, SCHEDULE_CHOICES, ScheduleChoice, ScheduleOptions
 
 
 @dataclass(frozen=True)
@@ -73,10 +81,59 @@ class StylePlan:
         return int(pure[0])
 
 
+@dataclass(frozen=True)
+class LayeredStylePlan:
+    """A plan per layer of a ``LayeredStyleModel``, each with its own styles (the model's layer
+    styles) and schedule; None keeps that layer's original pixels."""
+
+    foreground: StylePlan | None
+    background: StylePlan | None
+
+    def __post_init__(self) -> None:
+        layers = [plan for plan in (self.foreground, self.background) if plan is not None]
+        if not layers:
+            raise InputError("--fg-style and --bg-style are both 'none': give at least one layer a style")
+        if len({plan.schedule.frames for plan in layers}) > 1:
+            raise ValueError(f"the layers' schedules cover different frame counts: "
+                             f"{[plan.schedule.frames for plan in layers]}")
+
+    @property
+    def reference(self) -> StylePlan:
+        """The foreground's plan, or the background's when the foreground is none: the layer whose
+        styles evaluation measures against and whose schedule ``schedule`` gives."""
+        return self.foreground if self.foreground is not None else self.background
+
+    @property
+    def schedule(self) -> StyleSchedule:
+        """The reference layer's schedule (a plan's schedule table and per-frame evaluation use it)."""
+        return self.reference.schedule
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """For each style id of ``schedule``: the reference layer's style and what the other layer has."""
+        if self.foreground is not None:
+            other = _describe(self.background)
+            return tuple(f"fg {name} / bg {other}" for name in _names(self.foreground))
+        return tuple(f"fg {NO_STYLE} / bg {name}" for name in _names(self.background))
+
+
+def _names(plan: StylePlan) -> tuple[str, ...]:
+    return plan.names or tuple(str(k) for k in range(len(plan.styles)))
+
+
+def _describe(plan: StylePlan | None) -> str:
+    if plan is None:
+        return NO_STYLE
+    names, used = _names(plan), sorted(set(plan.schedule.runs))
+    if len(used) > 1:
+        return f"{len(used)} scheduled styles ({', '.join(names[k] for k in used)})"
+    return names[used[0]]
+
+
 def stylize_scheduled(
     model: StylizationModel,
     frames: np.ndarray,
-    plan: StylePlan,
+    plan: StylePlan | LayeredStylePlan,
     start: int,
     *,
     strength: float = 1.0,
@@ -87,6 +144,8 @@ def stylize_scheduled(
     ``sequence``: the open sequence of a model with state across frames; it
     receives every frame, in order.
     """
+    if isinstance(plan, LayeredStylePlan):
+        return _stylize_layered(model, frames, plan, start, strength, sequence)
     end = start + len(frames)
     constant = plan.constant_style_id(start, end)
     if constant is not None:
@@ -108,17 +167,58 @@ def stylize_scheduled(
     return _blend_outputs(model, frames, plan, start, end, strength)
 
 
-def _mixed_styles(model: StyleMixingModel, plan: StylePlan, start: int, end: int) -> list[Any]:
+def _mixed_styles(model: StyleMixingModel, plan: StylePlan, start: int, end: int,
+                  mix_styles: Callable[[list[Any], list[float]], Any] | None = None) -> list[Any]:
+    """One style per frame of ``[start, end)``, mixed by ``mix_styles`` (default ``model.mix_styles``);
+    frames with the same mix share one object."""
     schedule = plan.schedule
+    mix_styles = mix_styles or model.mix_styles
     cache: dict[tuple[int, int, float], Any] = {}
     styles = []
     for a, b, mix in zip(schedule.style_a[start:end], schedule.style_b[start:end], schedule.mix[start:end]):
         key = (int(a), int(b), round(float(mix), 4))
         if key not in cache:
             cache[key] = (plan.styles[key[0]] if key[2] == 0.0 or key[0] == key[1]
-                          else model.mix_styles([plan.styles[key[0]], plan.styles[key[1]]], [1 - key[2], key[2]]))
+                          else mix_styles([plan.styles[key[0]], plan.styles[key[1]]], [1 - key[2], key[2]]))
         styles.append(cache[key])
     return styles
+
+
+def layered_styles_for(model: LayeredStyleModel, plan: LayeredStylePlan, start: int, end: int) -> list[Any]:
+    """The model's style for each frame of ``[start, end)``: each layer's style at that frame (mixed
+    in its own transitions), combined by ``model.layered_style``."""
+    foreground = _layer_styles(model, plan.foreground, start, end)
+    background = _layer_styles(model, plan.background, start, end)
+    return [model.layered_style(fg, bg) for fg, bg in zip(foreground, background)]
+
+
+def _layer_styles(model: LayeredStyleModel, plan: StylePlan | None, start: int, end: int) -> list[Any]:
+    if plan is None:
+        return [None] * (end - start)
+    constant = plan.constant_style_id(start, end)
+    if constant is not None:
+        return [plan.styles[constant]] * (end - start)
+    return _mixed_styles(model, plan, start, end, model.mix_layer_styles)
+
+
+def _stylize_layered(model: StylizationModel, frames: np.ndarray, plan: LayeredStylePlan, start: int,
+                     strength: float, sequence: FrameSequenceStylizer | None) -> np.ndarray:
+    if not isinstance(model, LayeredStyleModel):
+        raise InputError(f"a style per layer (--fg-style/--bg-style) needs a model with layers (segmented); "
+                         f"model {model.name!r} has none")
+    styles = layered_styles_for(model, plan, start, start + len(frames))
+    if sequence is None and isinstance(model, VideoStylizationModel):
+        sequence = model.open_sequence(styles[0], strength=strength, start_frame=start)
+    if sequence is not None:
+        return sequence.stylize(frames, styles)
+    return np.concatenate([model.stylize(frames[i:i + 1], style, strength=strength) for i, style in enumerate(styles)])
+
+
+def opening_style(model: StylizationModel, plan: StylePlan | LayeredStylePlan, frame: int) -> Any:
+    """The model's style at content frame ``frame`` (for opening a sequence there)."""
+    if isinstance(plan, LayeredStylePlan):
+        return layered_styles_for(model, plan, frame, frame + 1)[0]
+    return plan.styles[plan.constant_style_id(frame, frame + 1) or 0]
 
 
 def _blend_outputs(model: StylizationModel, frames: np.ndarray, plan: StylePlan, start: int, end: int,
@@ -225,6 +325,8 @@ class StyleInput:
     sources: StyleSources
     weights: tuple[float, ...]
     keyframes: KeyframeSet | None = None
+    # This layer's own schedule; None follows the run's.
+    schedule: ScheduleOptions | None = None
 
     @property
     def references(self) -> list[StyleImage]:
@@ -250,30 +352,20 @@ def build_style_plan(prepare: Callable[[list[StyleImage]], Any], sources: StyleS
     return StylePlan(tuple(prepare([image]) for image in images), schedule, sources.images)
 
 
-def combine_layer_plans(prepare_layered: Callable[[Any, Any], Any], foreground: StylePlan | None,
-                        background: StylePlan | None) -> StylePlan:
-    """One plan of layered styles from a plan per layer whose styles are lists of ``StyleImage``
-    (None: the layer keeps its original pixels). One layer at most may change style over time."""
+def build_layered_plan(model: LayeredStyleModel, foreground: StyleInput | None, background: StyleInput | None,
+                       schedule: ScheduleOptions, frames: int, fps: Fraction, *,
+                       cuts: Sequence[int] = (), times: FrameTimes | None = None) -> LayeredStylePlan:
+    """A plan per layer (None: the layer keeps its original pixels), each following its own
+    ``StyleInput.schedule``, or ``schedule`` when it has none; styles from ``model.prepare_layer_style``."""
     if foreground is None and background is None:
         raise InputError("--fg-style and --bg-style are both 'none': give at least one layer a style")
-    changing = [p for p in (foreground, background) if p is not None and p.schedule.n_styles > 1]
-    if len(changing) > 1:
-        raise InputError("only one layer can follow a style video or scheduled images; "
-                         "give the other layer a single style (or mix its images)")
-    lead = changing[0] if changing else (foreground or background)
 
-    def layer_style(plan: StylePlan | None, k: int) -> Any:
-        if plan is None:
+    def plan(layer: StyleInput | None) -> StylePlan | None:
+        if layer is None:
             return None
-        return plan.styles[k] if plan is lead else plan.styles[0]
+        settings = layer.schedule or schedule
+        return build_style_plan(model.prepare_layer_style, layer.sources, layer.weights, layer.keyframes,
+                                settings.schedule, frames, fps, cuts=cuts, transition_seconds=settings.transition,
+                                times=times)
 
-    styles = tuple(prepare_layered(layer_style(foreground, k), layer_style(background, k))
-                   for k in range(len(lead.styles)))
-    names = tuple(f"fg {_name(foreground, k, lead)} / bg {_name(background, k, lead)}" for k in range(len(lead.styles)))
-    return StylePlan(styles, lead.schedule, names)
-
-
-def _name(plan: StylePlan | None, k: int, lead: StylePlan) -> str:
-    if plan is None:
-        return NO_STYLE
-    return plan.names[k if plan is lead else 0] if plan.names else "?"
+    return LayeredStylePlan(plan(foreground), plan(background))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -13,7 +14,7 @@ from artify_core.memory import MemoryBudget, stream_frames
 from artify_core.models.base import ContextualSequence, StylizationModel, VideoStylizationModel
 from artify_core.pipeline.chunks import Chunk
 from artify_core.pipeline.scale import stylize_at_scale
-from artify_core.pipeline.styles import StylePlan, stylize_scheduled
+from artify_core.pipeline.styles import LayeredStylePlan, StylePlan, opening_style, stylize_scheduled
 from artify_core.settings import EncodingOptions
 from artify_core.temporal.smoothing import (
     DEFAULT_OVERLAP,
@@ -49,7 +50,7 @@ def stylize_chunk(
     info: VideoInfo,
     chunk: Chunk,
     model: StylizationModel,
-    plan: StylePlan,
+    plan: StylePlan | LayeredStylePlan,
     destination: Path,
     *,
     height: int | None = None,
@@ -90,7 +91,7 @@ def iter_stylized(
     info: VideoInfo,
     chunk: Chunk,
     model: StylizationModel,
-    plan: StylePlan,
+    plan: StylePlan | LayeredStylePlan,
     *,
     height: int | None = None,
     strength: float = 1.0,
@@ -107,19 +108,26 @@ def iter_stylized(
     if batch_frames is None:
         batch_frames = stream_frames(*output_size(info, height), MemoryBudget().resolve("cpu"))
     begin = chunk_warmup_start(chunk, model, smoothing, cuts, overlap)
-    opening_style = plan.styles[plan.constant_style_id(begin, begin + 1) or 0]
-    sequence = (model.open_sequence(opening_style, strength=strength, start_frame=begin, cuts=cuts)
-                if isinstance(model, VideoStylizationModel) else None)
+
+    def open_at(frame: int):
+        return model.open_sequence(opening_style(model, plan, frame), strength=strength, start_frame=frame, cuts=cuts)
+
+    sequence = open_at(begin) if isinstance(model, VideoStylizationModel) else None
+    batches = partial(iter_frames, info.path, batch_frames=batch_frames, height=height, info=info)
     if isinstance(sequence, ContextualSequence):
-        # Context the sequence needs but neither stylizes nor emits (a motion mask's background model).
+        # Context the sequence needs but neither stylizes nor emits (a motion mask's background model),
+        # in the batches a single pass would have fed it: on multiples of batch_frames (a mask source
+        # starts its background from the first batch it sees), the chunk's own batches too.
         context = warmup_start(begin, SEQUENCE_CONTEXT_FRAMES, cuts)
-        sequence.warm_up_stream(iter_frames(info.path, batch_frames=batch_frames, height=height, start=context,
-                                            end=begin, info=info), context)
+        aligned = max(context, begin // batch_frames * batch_frames)
+        if aligned != begin:
+            begin, sequence = aligned, open_at(aligned)
+        batches = partial(grid_batches, info.path, batch_frames=batch_frames, height=height, info=info)
+        sequence.warm_up_stream(batches(start=context, end=begin), context)
     smoother = (TemporalSmoother(settings=smoothing, cuts=cuts, state=SmootherState(frame=begin))
                 if smoothing is not None and smoothing.strength > 0 else None)
     position = begin
-    for batch in iter_frames(info.path, batch_frames=batch_frames, height=height,
-                             start=begin, end=chunk.end, info=info):
+    for batch in batches(start=begin, end=chunk.end):
         stylized = stylize_at_scale(
             lambda frames: stylize_scheduled(model, frames, plan, position, strength=strength, sequence=sequence),
             batch, style_scale)
@@ -129,6 +137,16 @@ def iter_stylized(
         position += len(batch)
         if len(emitted):
             yield emitted
+
+
+def grid_batches(path: Path | str, *, batch_frames: int, start: int, end: int, height: int | None = None,
+                 info: VideoInfo | None = None) -> Iterator[np.ndarray]:
+    """``iter_frames`` batches of frames ``[start, end)`` that break on multiples of ``batch_frames``
+    (the first may be short), as a pass from frame 0 would batch them."""
+    head = min(end, -(-start // batch_frames) * batch_frames)
+    for first, last in ((start, head), (head, end)):
+        if last > first:
+            yield from iter_frames(path, batch_frames=batch_frames, height=height, start=first, end=last, info=info)
 
 
 def chunk_warmup_start(chunk: Chunk, model: StylizationModel, smoothing: SmoothingSettings | None,

@@ -2,10 +2,10 @@
 
 ``masks``: pluggable mask sources (motion, deeplab, file:PATH) and their
 registry; ``stabilize``: temporal filtering of masks along optical flow;
-``composite``: the four ways of merging two stylized layers (pure functions).
+``composite``: the five ways of merging two stylized layers (pure functions),
+whose names users type are in ``modes``; ``inpaint``: filling a layer's hole
+(classical, or from the shot's background plate); ``crops``: the ``resize``
+mode's boxes, steady along a shot.
+
+Nothing is imported here: listing the modes and mask sources must not load OpenCV.
 """
-
-from artify_core.segmentation.composite import COMPOSITE_MODES, composite
-from artify_core.segmentation.masks import MASK_SOURCES, MaskSource, load_mask_source
-
-__all__ = ["COMPOSITE_MODES", "MASK_SOURCES", "MaskSource", "composite", "load_mask_source"]

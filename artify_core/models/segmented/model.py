@@ -5,7 +5,12 @@ foreground and background; masks are stabilized along the optical flow
 (``segmentation.stabilize``) so the edge does not boil; each layer is
 stylized by a base model (the fast ``arbitrary`` one by default) with its
 own style, or kept as the original pixels; ``segmentation.composite`` merges
-the layers in one of four modes.
+the layers in one of five modes (``COMPOSITE_MODES``).
+
+Each layer may follow its own style schedule: a ``LayeredStylePlan``
+(``pipeline.styles``) holds one plan per layer, and the pipeline hands the
+sequence one ``LayeredStyle`` per frame, built by ``layered_style`` from each
+layer's style at that frame.
 
 Masks depend on earlier frames (the motion source's background model, the
 stabilizer's previous mask), so this is a ``VideoStylizationModel``: the
@@ -14,7 +19,9 @@ order; the sequence restarts both at scene cuts. A chunk starting mid-video
 gets a background from the temporal median of its first batch (see
 ``masks.motion``); ``SegmentedSequence.warm_up`` also accepts the frames
 just before the chunk, which only the mask source and the stabilizer see
-(about 20 ms a frame at 720p, against seconds to stylize one).
+(about 20 ms a frame at 720p, against seconds to stylize one). The same
+context feeds the state of the ``inpaint`` mode's background plate and of the
+``resize`` mode's steady crop boxes, which restart at cuts with the masks.
 """
 
 from __future__ import annotations
@@ -34,13 +41,25 @@ from artify_core.segmentation.composite import (
     CompositeMode,
     Stylize,
     composite,
+    composite_inpaint,
+    composite_resize,
+    feather_alpha,
+    inpaint_holes,
+    resize_margin,
+    resize_regions,
 )
+from artify_core.segmentation.crops import CropBoxFilter
+from artify_core.segmentation.inpaint import BackgroundPlate
+from artify_core.segmentation.modes import INPAINT_METHODS, InpaintMethod
 from artify_core.segmentation.masks import MaskSource, load_mask_source
 from artify_core.segmentation.masks.base import check_frames, check_masks
 from artify_core.segmentation.stabilize import DEFAULT_STRENGTH, MaskStabilizer
 
 # Bump when the same base model, masks and settings would give different pixels.
-CODE_VERSION = "1"
+# 2: steady resize boxes, the inpaint mode, GrabCut seeded on each call, chunks batched as one pass
+#    batches them (pipeline.stylize: only sequences with warm-up context are affected).
+CODE_VERSION = "2"
+DEFAULT_CROP_SMOOTHING = 0.8
 
 
 @dataclass(frozen=True)
@@ -57,16 +76,22 @@ class SegmentedStylizer:
     name = "segmented"
 
     def __init__(self, base: StylizationModel, mask_source: MaskSource, *, mask_name: str,
-                 composite_mode: CompositeMode, feather_radius: int, blur_sigma: float, stabilize: float):
+                 composite_mode: CompositeMode, feather_radius: int, blur_sigma: float, stabilize: float,
+                 inpaint_method: InpaintMethod = "telea", temporal_inpaint: bool = True,
+                 inpaint_foreground: bool = False, crop_smoothing: float = DEFAULT_CROP_SMOOTHING):
         self.base, self.mask_source, self.mask_name = base, mask_source, mask_name
         self.composite_mode, self.feather_radius, self.blur_sigma = composite_mode, feather_radius, blur_sigma
         self.stabilize_strength = stabilize
+        self.inpaint_method, self.temporal_inpaint = inpaint_method, temporal_inpaint
+        self.inpaint_foreground = inpaint_foreground
+        self.crop_smoothing = crop_smoothing
 
     @property
     def version(self) -> str:
         """Base model, mask source and compositing: all change the pixels."""
         return _version(self.base.version, self.mask_name, self.composite_mode, self.feather_radius,
-                        self.blur_sigma, self.stabilize_strength)
+                        self.blur_sigma, self.stabilize_strength, self.inpaint_method, self.temporal_inpaint,
+                        self.inpaint_foreground, self.crop_smoothing)
 
     def prepare_style(self, images: Sequence[StyleImage]) -> LayeredStyle:
         """The same base style for both layers."""
@@ -78,8 +103,23 @@ class SegmentedStylizer:
         """A style per layer from its images; None (the CLI's ``none``) keeps the layer's original pixels."""
         if foreground is None and background is None:
             raise InputError("both layers are 'none': give a style for the foreground, the background or both")
-        return LayeredStyle(None if foreground is None else self.base.prepare_style(foreground),
-                            None if background is None else self.base.prepare_style(background))
+        return LayeredStyle(None if foreground is None else self.prepare_layer_style(foreground),
+                            None if background is None else self.prepare_layer_style(background))
+
+    def prepare_layer_style(self, images: Sequence[StyleImage]) -> Any:
+        """One layer's style: the base model's style of ``images`` (``LayeredStyleModel``)."""
+        return self.base.prepare_style(images)
+
+    def mix_layer_styles(self, styles: Sequence[Any], weights: Sequence[float]) -> Any:
+        """A weighted mix of one layer's styles (``LayeredStyleModel``), as ``mix_styles`` mixes each layer."""
+        if len(styles) != len(weights) or not styles:
+            raise InputError(f"mix_layer_styles needs one weight per style; got {len(styles)} styles, "
+                             f"{len(weights)} weights")
+        return self._mix_layer(list(styles), weights, "layer")
+
+    def layered_style(self, foreground: Any | None, background: Any | None) -> LayeredStyle:
+        """The style of a frame whose layers get these layer styles; None keeps that layer's pixels."""
+        return LayeredStyle(foreground, background)
 
     def mix_styles(self, styles: Sequence[LayeredStyle], weights: Sequence[float]) -> LayeredStyle:
         """Mixes each layer on its own; a layer must be None in all styles or in none of them."""
@@ -148,6 +188,8 @@ class SegmentedSequence:
     Attributes:
         frame: index in the video of the next frame ``stylize`` expects.
         last_masks: the stabilized masks of the last batch, float32 (N, H, W).
+        plate: the ``inpaint`` mode's background plate (None in other modes or without temporal inpainting).
+        crops: the ``resize`` mode's steady box filters, foreground and background (None without smoothing).
     """
 
     def __init__(self, model: SegmentedStylizer, style: LayeredStyle, source: MaskSource,
@@ -156,6 +198,11 @@ class SegmentedSequence:
         self.strength, self.frame, self.cuts = strength, start_frame, frozenset(int(c) for c in cuts)
         self.last_masks: np.ndarray | None = None
         self._started = False
+        # State of the composite along the shot, fed the same frames as the masks (warm-up included).
+        self.plate = (BackgroundPlate(method=model.inpaint_method)
+                      if model.composite_mode == "inpaint" and model.temporal_inpaint else None)
+        self.crops = (tuple(CropBoxFilter(model.crop_smoothing) for _ in range(2))
+                      if model.composite_mode == "resize" and model.crop_smoothing > 0 else None)
 
     def warm_up(self, frames: np.ndarray) -> None:
         """Feeds the frames just before the sequence's first frame to the masks only (nothing is emitted).
@@ -173,11 +220,12 @@ class SegmentedSequence:
         start_frame - 1``, oldest first, none of them before a cut (the caller starts at the last one)."""
         if self._started:
             raise InputError("warm_up must come before the first stylize call of a sequence")
-        self.source.reset(first_frame)
+        self._restart(first_frame)
         for batch in batches:
             check_frames(batch, "warm-up frames")
             if len(batch):
-                self.stabilizer.stabilize(batch, check_masks(self.source.masks(batch), batch, "source masks"))
+                masks = self.stabilizer.stabilize(batch, check_masks(self.source.masks(batch), batch, "source masks"))
+                self._observe(batch, masks)
 
     def stylize(self, frames: np.ndarray, styles: Sequence[LayeredStyle] | None = None) -> np.ndarray:
         """RGB uint8 (N, H, W, 3), the next N frames → the same shape; ``styles``: one per frame, or None."""
@@ -191,8 +239,7 @@ class SegmentedSequence:
         masks = np.empty(frames.shape[:3], np.float32)
         for begin, end in self._shots(len(frames)):
             if self.frame + begin in self.cuts and (begin > 0 or self._started):
-                self.source.reset(self.frame + begin)
-                self.stabilizer.reset()
+                self._restart(self.frame + begin)
             shot = frames[begin:end]
             raw = check_masks(self.source.masks(shot), shot, "source masks")
             masks[begin:end] = self.stabilizer.stabilize(shot, raw)
@@ -208,12 +255,47 @@ class SegmentedSequence:
         bounds = [0, *starts, count]
         return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
 
+    def _restart(self, frame: int) -> None:
+        """A new shot (or the sequence's first frame) at ``frame``: every state along time forgets."""
+        self.source.reset(frame)
+        self.stabilizer.reset()
+        if self.plate is not None:
+            self.plate.reset()
+        for crop in self.crops or ():
+            crop.reset()
+
+    def _observe(self, frames: np.ndarray, masks: np.ndarray) -> None:
+        """Context frames: the composite's state learns from them as from stylized ones."""
+        if self.plate is not None:
+            self.plate.learn(frames, inpaint_holes(masks, self.model.feather_radius)[1])
+        if self.crops is not None:
+            self._crop_boxes(masks)
+
+    def _crop_boxes(self, masks: np.ndarray) -> tuple[list, list]:
+        regions = resize_regions(feather_alpha(masks, self.model.feather_radius))
+        margin = resize_margin(self.model.feather_radius)
+        return tuple(crop.update(region, margin) for crop, region in zip(self.crops, regions))
+
     def _composite(self, frames: np.ndarray, masks: np.ndarray, styles: Sequence[LayeredStyle]) -> np.ndarray:
         model = self.model
         foreground = model.layer_stylizer([s.foreground for s in styles], self.strength)
         background = model.layer_stylizer([s.background for s in styles], self.strength)
+        if self.plate is not None:
+            holes = inpaint_holes(masks, model.feather_radius)[1]
+            filled = None
+            if background is None:
+                self.plate.learn(frames, holes)
+            else:
+                filled = self.plate.fill(frames, holes)
+            return composite_inpaint(frames, masks, foreground, background, radius=model.feather_radius,
+                                     method=model.inpaint_method, background_input=filled,
+                                     fill_foreground=model.inpaint_foreground)
+        if self.crops is not None:
+            return composite_resize(frames, masks, foreground, background, radius=model.feather_radius,
+                                    boxes=self._crop_boxes(masks))
         return composite(frames, masks, foreground, background, mode=model.composite_mode,
-                         radius=model.feather_radius, blur_sigma=model.blur_sigma)
+                         radius=model.feather_radius, blur_sigma=model.blur_sigma,
+                         inpaint_method=model.inpaint_method, fill_foreground=model.inpaint_foreground)
 
 
 def _check_style(style: Any) -> None:
@@ -233,6 +315,10 @@ def segmented(
     feather_radius: int = DEFAULT_RADIUS,
     blur_sigma: float = DEFAULT_BLUR_SIGMA,
     stabilize: float = DEFAULT_STRENGTH,
+    inpaint_method: InpaintMethod = "telea",
+    temporal_inpaint: bool = True,
+    inpaint_foreground: bool = False,
+    crop_smoothing: float = DEFAULT_CROP_SMOOTHING,
 ) -> SegmentedStylizer:
     """Builds the segmented model.
 
@@ -240,35 +326,62 @@ def segmented(
         device: for the base model and the deeplab mask source ("auto", "cpu", "cuda" …).
         base: a registered model name (built with ``device`` and ``base_options``) or a built model.
         mask: "motion", "deeplab" or "file:PATH" (built with ``mask_options``), or a ``MaskSource``.
-        composite: "hard", "feather", "blur" or "resize" (``segmentation.composite``).
-        feather_radius: pixels of cross-fade on each side of the edge (feather, blur, resize).
-        blur_sigma: Gaussian sigma in pixels of the blurred layer in "blur" mode.
+        composite: how the layers meet, one of ``COMPOSITE_MODES`` ("hard", "feather", "blur",
+            "resize", "inpaint"; ``segmentation.composite``).
+        feather_radius: pixels of cross-fade on each side of the edge (feather, blur, resize,
+            inpaint), >= 0; inpaint also grows the subject's hole in the background layer by it.
+        blur_sigma: Gaussian sigma in pixels of the blurred layer in "blur" mode, > 0.
         stabilize: strength in [0, 1) of the temporal mask filter; 0 uses raw masks.
+        inpaint_method: "inpaint" mode's classical inpainting, "telea" (OpenCV's fast marching,
+            default) or "ns" (Navier–Stokes): where no other frame of the shot showed the
+            background behind the subject (and the foreground's surroundings, if filled).
+        temporal_inpaint: "inpaint" mode: fill the background layer's hole from what earlier
+            frames of the shot showed there (a background plate that follows the camera; static
+            or slowly moving shots), classically only where never seen. False: classical only.
+        inpaint_foreground: "inpaint" mode: also stylize the foreground from the frame with the
+            background region filled from the subject (classical). Off by default: harsher
+            texture on the subject and more flicker there (``composite.composite_inpaint``).
+        crop_smoothing: "resize" mode: how steady the crop boxes are along a shot, in [0, 1):
+            the weight of the last box in an exponential filter of the box's centre and height
+            (0.8: about 9 frames); 0 crops each frame on its own.
     """
     if composite not in COMPOSITE_MODES:
         raise InputError(f"unknown composite mode {composite!r}; use one of: {', '.join(COMPOSITE_MODES)}")
     if feather_radius < 0 or blur_sigma <= 0:
         raise InputError(f"feather_radius must be >= 0 and blur_sigma > 0; got {feather_radius}, {blur_sigma}")
+    if inpaint_method not in INPAINT_METHODS:
+        raise InputError(f"unknown inpaint_method {inpaint_method!r}; use one of: {', '.join(INPAINT_METHODS)}")
+    if not 0.0 <= crop_smoothing < 1.0:
+        raise InputError(f"crop_smoothing must be in [0, 1) (0: each frame's own box); got {crop_smoothing}")
     base_model = _base_model(base, device, base_options or {})
     source = _mask_source(mask, device, dict(mask_options or {}))
     mask_name = mask if isinstance(mask, str) else getattr(source, "name", type(source).__name__)
     return SegmentedStylizer(base_model, source, mask_name=mask_name, composite_mode=composite,
                              feather_radius=int(feather_radius), blur_sigma=float(blur_sigma),
-                             stabilize=float(stabilize))
+                             stabilize=float(stabilize), inpaint_method=inpaint_method,
+                             temporal_inpaint=bool(temporal_inpaint), inpaint_foreground=bool(inpaint_foreground),
+                             crop_smoothing=float(crop_smoothing))
 
 
 def model_version(*, device: str = "auto", base: str = "arbitrary", base_options: dict[str, Any] | None = None,
                   mask: str = "motion", composite: CompositeMode = "feather", feather_radius: int = DEFAULT_RADIUS,
-                  blur_sigma: float = DEFAULT_BLUR_SIGMA, stabilize: float = DEFAULT_STRENGTH, **_: object) -> str:
+                  blur_sigma: float = DEFAULT_BLUR_SIGMA, stabilize: float = DEFAULT_STRENGTH,
+                  inpaint_method: InpaintMethod = "telea", temporal_inpaint: bool = True,
+                  inpaint_foreground: bool = False, crop_smoothing: float = DEFAULT_CROP_SMOOTHING,
+                  **_: object) -> str:
     """The version ``segmented(...)`` with these arguments would report, without loading any weights."""
     from artify_core.models import model_version as registered_version
 
     return _version(registered_version(base, device=device, **(base_options or {})), mask, composite,
-                    feather_radius, blur_sigma, stabilize)
+                    feather_radius, blur_sigma, stabilize, inpaint_method, temporal_inpaint, inpaint_foreground,
+                    crop_smoothing)
 
 
-def _version(base_version: str, mask: str, composite: str, radius: int, blur_sigma: float, stabilize: float) -> str:
-    return f"segmented-{CODE_VERSION}+{base_version}+mask={mask}+{composite}+r{radius}+b{blur_sigma:g}+s{stabilize:g}"
+def _version(base_version: str, mask: str, composite: str, radius: int, blur_sigma: float, stabilize: float,
+             inpaint_method: str, temporal_inpaint: bool, inpaint_foreground: bool, crop_smoothing: float) -> str:
+    return (f"segmented-{CODE_VERSION}+{base_version}+mask={mask}+{composite}+r{radius}+b{blur_sigma:g}"
+            f"+s{stabilize:g}+i{inpaint_method}{'-plate' if temporal_inpaint else ''}"
+            f"{'-fg' if inpaint_foreground else ''}+c{crop_smoothing:g}")
 
 
 def _base_model(base: str | StylizationModel, device: str, options: dict[str, Any]) -> StylizationModel:

@@ -56,6 +56,7 @@ from artify_core.segmentation.masks.base import check_frames
 _CHROMA_DARK_OFFSET = 30.0
 # Chromaticity scaled to the length of the RGB diagonal, so thresholds read in 0–255 units.
 _CHROMA_SCALE = 255.0 * 3 ** 0.5
+GRABCUT_SEED = 0x5E6
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,10 @@ def grabcut_refine(frame: np.ndarray, mask: np.ndarray, *, scale: float = 0.5, i
     labels[cv2.erode(seed, kernel) > 0] = cv2.GC_FGD
     image = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
     background_model, foreground_model = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    # GrabCut seeds its colour models with k-means++ drawn from OpenCV's per-thread RNG: without a fixed
+    # seed the mask depends on what the thread ran before, and a chunk on a Dask worker differed from
+    # the same chunk stylized in process.
+    cv2.setRNGSeed(GRABCUT_SEED)
     cv2.grabCut(image, labels, None, background_model, foreground_model, iterations, cv2.GC_INIT_WITH_MASK)
     refined = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.float32)
     # Bilinear then a threshold: diagonal edges instead of the coarse grid's staircase.

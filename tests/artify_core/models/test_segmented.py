@@ -208,3 +208,112 @@ def _grow(mask: np.ndarray, pixels: int) -> np.ndarray:
     import cv2
 
     return cv2.dilate(mask.astype(np.uint8), np.ones((2 * pixels + 1, 2 * pixels + 1), np.uint8)) > 0
+
+
+class Negative:
+    """Inverts every frame: an output that depends on each input pixel, so what a layer was shown shows."""
+
+    name = "negative"
+    version = "negative-1"
+
+    def prepare_style(self, images: Sequence[StyleImage]) -> np.ndarray:
+        return np.zeros(3, np.float32)
+
+    def stylize(self, frames: np.ndarray, style: np.ndarray, *, strength: float = 1.0) -> np.ndarray:
+        return 255 - frames
+
+
+class Grid(Negative):
+    """Draws black lines every 6 pixels: a pattern of fixed size, so a crop's zoom shows in the output."""
+
+    name = "grid"
+
+    def stylize(self, frames: np.ndarray, style: np.ndarray, *, strength: float = 1.0) -> np.ndarray:
+        out = frames.copy()
+        out[:, ::6] = 0
+        out[:, :, ::6] = 0
+        return out
+
+
+def _run(model: SegmentedStylizer, frames: np.ndarray, start: int = 0, warm: int | None = None,
+         batch: int = 4) -> np.ndarray:
+    """Frames ``start ..`` through one sequence in batches, after ``warm`` context frames (all before ``start``)."""
+    style = model.prepare_style([StyleImage(np.zeros((4, 4, 3), np.uint8))])
+    sequence = model.open_sequence(style, start_frame=start)
+    if warm is not None:
+        context = frames[start - warm:start]
+        sequence.warm_up_stream([context[i:i + batch] for i in range(0, len(context), batch)], start - warm)
+    return np.concatenate([sequence.stylize(frames[i:i + batch]) for i in range(start, len(frames), batch)])
+
+
+@pytest.mark.parametrize("mode", ["inpaint", "resize"])
+def test_stateful_modes_resume_from_warm_up_context_as_one_pass_would(mode):
+    frames, truth = moving_subject(count=20, width=120, step=3)
+    # A subject that grows: the steady crop box lags it, a box started cold does not.
+    for t in range(20):
+        truth[t, 26:26 + 20 + t, 4 + 3 * t:4 + 3 * t + 20 + t] = True
+    truth = truth.astype(np.float32)
+    base = Negative() if mode == "inpaint" else Grid()
+    model = segmented(base=base, mask=KnownMasks(truth), composite=mode, stabilize=0.0, feather_radius=2)
+    whole = _run(model, frames)
+    resumed = _run(model, frames, start=10, warm=10)
+    cold = _run(model, frames, start=10)
+    np.testing.assert_array_equal(resumed, whole[10:])
+    assert np.abs(cold.astype(int) - whole[10:]).max() > 20  # the state matters: without context it differs
+
+
+class RecordingNegative(Negative):
+    def __init__(self):
+        self.inputs: list[np.ndarray] = []
+
+    def stylize(self, frames: np.ndarray, style: np.ndarray, *, strength: float = 1.0) -> np.ndarray:
+        self.inputs.append(frames.copy())
+        return super().stylize(frames, style)
+
+
+def test_inpaint_background_layer_sees_the_plate_and_restarts_at_cuts(scene):
+    from tests.artify_core.segmentation.conftest import texture
+
+    frames, truth = scene
+    base = RecordingNegative()
+    model = segmented(base=base, mask=KnownMasks(truth), composite="inpaint", stabilize=0.0, feather_radius=0)
+    style = LayeredStyle(None, np.zeros(3, np.float32))  # only the background is stylized
+    sequence = model.open_sequence(style, cuts=[8])
+    out = np.concatenate([sequence.stylize(frames[i:i + 4]) for i in range(0, 8, 4)])
+    np.testing.assert_array_equal(out[~truth[:8]], 255 - frames[:8][~truth[:8]])
+    np.testing.assert_array_equal(out[truth[:8]], frames[:8][truth[:8]])  # the foreground keeps its pixels
+    # Frame 7's subject hides background the earlier frames showed: the layer was given that background.
+    given, background = base.inputs[-1][-1], texture(*frames.shape[1:3])
+    seen = truth[7] & sequence.plate.seen
+    assert seen.sum() > 0.5 * truth[7].sum()
+    np.testing.assert_array_equal(given[seen], background[seen])
+    sequence.stylize(frames[8:12])
+    fresh = model.open_sequence(style, start_frame=8, cuts=[8])
+    fresh.stylize(frames[8:12])
+    np.testing.assert_array_equal(fresh.plate.seen, sequence.plate.seen)  # the cut restarted the plate
+
+
+def test_new_options_are_validated_and_change_the_version(scene):
+    truth = scene[1]
+    base = dict(base=SolidColour(), mask=KnownMasks(truth))
+    with pytest.raises(InputError, match="unknown inpaint_method"):
+        segmented(**base, inpaint_method="fast")
+    with pytest.raises(InputError, match="crop_smoothing must be in"):
+        segmented(**base, crop_smoothing=1.0)
+    versions = {segmented(**base, composite="inpaint").version, segmented(**base, composite="inpaint",
+                temporal_inpaint=False).version, segmented(**base, composite="inpaint", inpaint_method="ns").version,
+                segmented(**base, composite="inpaint", inpaint_foreground=True).version,
+                segmented(**base, composite="resize", crop_smoothing=0.0).version}
+    assert len(versions) == 5
+
+
+def test_layer_styles_prepare_mix_and_combine(scene):
+    from artify_core.models.base import LayeredStyleModel
+
+    model = _model(scene[1])
+    assert isinstance(model, LayeredStyleModel)
+    red, blue = model.prepare_layer_style(_style(RED)), model.prepare_layer_style(_style(BLUE))
+    np.testing.assert_array_equal(red, RED)
+    style = model.layered_style(model.mix_layer_styles([red, blue], [0.5, 0.5]), None)
+    assert isinstance(style, LayeredStyle) and style.background is None
+    np.testing.assert_allclose(style.foreground, [130, 10, 130])

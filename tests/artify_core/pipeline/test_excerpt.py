@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from artify_core.errors import InputError
-from artify_core.models.base import StyleImage
 from artify_core.pipeline.excerpt import plan_excerpt
 from artify_core.pipeline.styles import StylePlan
 from artify_core.pipeline.stylize import stylize_chunk

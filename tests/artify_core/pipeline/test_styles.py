@@ -148,16 +148,100 @@ def test_images_schedules():
     assert images_style_schedule(2, "single", 60, FPS) == single_schedule(0, 60, FPS, n_styles=2)
 
 
-def test_layer_plans_combine_with_one_changing_layer():
-    from artify_core.pipeline.styles import combine_layer_plans
+class LayeredColourModel(FlatColourModel):
+    """A layered model over flat colours: the left half of a frame is its foreground, the right half its
+    background; a frame's style is (foreground colour, background colour), None keeping that half."""
 
-    scheduled = StylePlan(("a", "b"), images_schedule(2, 50, FPS), ("a.jpg", "b.jpg"))
-    fixed = StylePlan(("c",), single_schedule(0, 50, FPS), ("c.jpg",))
-    combined = combine_layer_plans(lambda fg, bg: (fg, bg), scheduled, fixed)
-    assert combined.styles == (("a", "c"), ("b", "c")) and combined.schedule is scheduled.schedule
-    kept = combine_layer_plans(lambda fg, bg: (fg, bg), None, scheduled)
-    assert kept.styles == ((None, "a"), (None, "b"))
-    with pytest.raises(InputError, match="only one layer"):
-        combine_layer_plans(lambda fg, bg: (fg, bg), scheduled, scheduled)
+    name = "layered"
+    version = "layered-1"
+
+    def prepare_layer_style(self, images):
+        return self.prepare_style(images)
+
+    def mix_layer_styles(self, styles, weights):
+        return sum(w * s for s, w in zip(styles, weights))
+
+    def layered_style(self, foreground, background):
+        return (foreground, background)
+
+    def stylize(self, frames, style, *, strength=1.0):
+        out, half = frames.copy(), frames.shape[2] // 2
+        for colour, columns in zip(style, (slice(0, half), slice(half, None))):
+            if colour is not None:
+                out[:, :, columns] = np.rint(colour).astype(np.uint8)
+        return out
+
+
+GREEN, WHITE = np.array([0, 200.0, 0], np.float32), np.array([200.0, 200.0, 200.0], np.float32)
+
+
+def test_each_layer_follows_its_own_schedule_even_through_overlapping_transitions():
+    from artify_core.pipeline.styles import LayeredStylePlan
+
+    foreground = two_style_plan()  # red to blue, the ramp over frames 20-30
+    background = StylePlan((GREEN, WHITE, RED), images_schedule(3, 50, FPS, transition_seconds=0.4))
+    plan, model = LayeredStylePlan(foreground, background), LayeredColourModel()
+    frames = np.zeros((50, 4, 6, 3), np.uint8)
+    out = np.concatenate([stylize_scheduled(model, frames[s:s + 8], plan, s) for s in range(0, 50, 8)])
+    np.testing.assert_allclose(out[:, 0, 0], expected_colours(foreground), atol=1.0)
+    np.testing.assert_allclose(out[:, 0, -1], expected_colours(background), atol=1.0)
+    # Both layers are mid-transition, with different mixes, on some frames: no single schedule says that.
+    fg_mix, bg_mix = foreground.schedule.mix, background.schedule.mix
+    both = (fg_mix > 0) & (fg_mix < 1) & (bg_mix > 0) & (bg_mix < 1) & (fg_mix != bg_mix)
+    assert both.sum() >= 2
+    # What the schedule table and evaluation see: the foreground's schedule and names.
+    assert plan.schedule is foreground.schedule
+    assert plan.names == ("fg red / bg 3 scheduled styles (0, 1, 2)", "fg blue / bg 3 scheduled styles (0, 1, 2)")
+
+
+def test_a_layer_may_keep_its_pixels_and_the_opening_style_is_the_first_frames():
+    from artify_core.pipeline.styles import LayeredStylePlan, opening_style
+
+    background = StylePlan((GREEN, WHITE), images_schedule(2, 50, FPS, transition_seconds=0))
+    plan, model = LayeredStylePlan(None, background), LayeredColourModel()
+    frames = np.full((4, 4, 6, 3), 7, np.uint8)
+    out = stylize_scheduled(model, frames, plan, 46)
+    assert np.all(out[:, :, :3] == 7) and np.all(out[:, :, 3:] == 200)
+    assert plan.schedule is background.schedule and plan.names[0].startswith("fg none / bg ")
+    fg, bg = opening_style(model, plan, 0)
+    assert fg is None and bg is GREEN
+    assert opening_style(model, two_style_plan(), 45) is BLUE
     with pytest.raises(InputError, match="both 'none'"):
-        combine_layer_plans(lambda fg, bg: (fg, bg), None, None)
+        LayeredStylePlan(None, None)
+    with pytest.raises(InputError, match="needs a model with layers"):
+        stylize_scheduled(FlatColourModel(), frames, plan, 0)
+
+
+def test_layered_plans_are_built_with_each_layers_own_schedule(tmp_path):
+    from PIL import Image
+
+    from artify_core.pipeline.styles import StyleInput, StyleSources, build_layered_plan
+    from artify_core.settings import ScheduleOptions
+
+    paths = []
+    for name, colour in (("red", RED), ("blue", BLUE), ("green", GREEN)):
+        paths.append(str(tmp_path / f"{name}.png"))
+        Image.fromarray(np.full((8, 8, 3), colour, np.uint8)).save(paths[-1])
+    foreground = StyleInput(StyleSources(images=tuple(paths[:2])), (1.0, 1.0),
+                            schedule=ScheduleOptions(schedule="proportional", transition=0.2))
+    background = StyleInput(StyleSources(images=(paths[2],)), (1.0,))
+    plan = build_layered_plan(LayeredColourModel(), foreground, background, ScheduleOptions(), 50, FPS)
+    assert plan.foreground.schedule.runs == (0, 1) and plan.foreground.schedule.transitions[0].width == 5.0
+    assert plan.background.schedule.runs == (0,)
+    np.testing.assert_allclose(plan.background.styles[0], GREEN)
+    # Without its own schedule the foreground follows the run's: two images mix into one style.
+    mixed = build_layered_plan(LayeredColourModel(), StyleInput(foreground.sources, foreground.weights), None,
+                               ScheduleOptions(), 50, FPS)
+    assert len(mixed.foreground.styles) == 1 and mixed.background is None
+    with pytest.raises(InputError, match="both 'none'"):
+        build_layered_plan(LayeredColourModel(), None, None, ScheduleOptions(), 50, FPS)
+
+
+def test_each_layer_takes_its_own_schedule_where_given():
+    from artify_core.settings import ScheduleOptions, SegmentedOptions
+
+    run = ScheduleOptions(schedule="scenes", transition=0.5)
+    layers = SegmentedOptions(fg_schedule="proportional", bg_transition=2.0)
+    assert layers.layer_schedule("fg", run) == ScheduleOptions(schedule="proportional", transition=0.5)
+    assert layers.layer_schedule("bg", run) == ScheduleOptions(schedule="scenes", transition=2.0)
+    assert SegmentedOptions().layer_schedule("fg", run) == run

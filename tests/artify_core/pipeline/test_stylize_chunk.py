@@ -118,8 +118,93 @@ def test_sequences_get_context_before_the_chunk_and_restart_at_cuts(tmp_path, vi
     model = RecordingSequenceModel()
     for chunk, cuts in ((Chunk(0, 0, 10), ()), (Chunk(1, 20, 30), ()), (Chunk(1, 20, 30), (17,))):
         stylize_chunk(info, chunk, model, plan, tmp_path / "c.mp4", smoothing=None, cuts=cuts, encode=LOSSLESS)
-    first, middle, after_cut = model.sequences
+    first, middle, after_cut = [sequence for sequence in model.sequences if sequence.seen]  # opened and used
     assert (first.start, first.warm, first.seen) == (0, 0, 10)
-    # 6 warm-up frames are stylized (not written); every frame before them back to the start is context.
-    assert (middle.start, middle.warm, middle.seen) == (14, 14, 16)
+    # 6 warm-up frames are stylized (not written), from 14 moved back to 8, where a single pass's batch of 8
+    # starts; every frame before them back to the start is context.
+    assert (middle.start, middle.warm, middle.seen) == (8, 8, 22)
     assert (after_cut.start, after_cut.warm, after_cut.seen) == (17, 0, 13)  # nothing from before the cut
+
+
+class TintGrid:
+    """A base for the segmented model: half the frame, half the style's colour, and a grid of fixed
+    pitch (so a resize crop's zoom shows); a style is an RGB float32 colour, mixable as an array."""
+
+    name = "tint-grid"
+    version = "tint-grid-1"
+
+    def prepare_style(self, images):
+        return images[0].pixels.reshape(-1, 3).mean(0).astype(np.float32)
+
+    def stylize(self, frames, style, *, strength=1.0):
+        out = (frames.astype(np.float32) / 2 + np.asarray(style, np.float32) / 2).astype(np.uint8)
+        out[:, ::5] = 0
+        out[:, :, ::5] = 0
+        return out
+
+
+class KnownMasks:
+    """Serves ``truth[frame]`` for the frames it is fed, from where it was reset (a ``MaskSource``)."""
+
+    name = "known"
+
+    def __init__(self, truth):
+        self.truth = truth.astype(np.float32)
+        self.reset()
+
+    def reset(self, start_frame=0):
+        self.position = start_frame
+
+    def masks(self, frames):
+        out = self.truth[self.position:self.position + len(frames)]
+        self.position += len(frames)
+        return out
+
+
+@pytest.mark.parametrize("composite", ["inpaint", "resize"])
+def test_segmented_chunks_with_both_layers_scheduled_match_one_pass(tmp_path, composite):
+    from artify_core.keyframes.schedule import images_schedule
+    from artify_core.models.segmented.model import segmented
+    from artify_core.pipeline.styles import LayeredStylePlan
+    from tests.artify_core.segmentation.conftest import moving_subject
+
+    frames, truth = moving_subject(count=30, height=48, width=96, side=14, step=2)
+    for t in range(30):  # the subject grows, so steady crops lag it and state matters
+        truth[t, 20:34 + t // 3, 4 + 2 * t:18 + 2 * t + t // 3] = True
+    video = tmp_path / "subject.mp4"
+    with VideoWriter(video, width=96, height=48, fps=Fraction(25), crf=0, preset="ultrafast") as writer:
+        writer.write(frames)
+    info = probe_video(video)
+    colours = [np.array(c, np.float32) for c in ((250, 0, 0), (0, 0, 250), (0, 250, 0), (250, 250, 0), (0, 0, 0))]
+    # Both layers change style, with transitions that overlap in time.
+    plan = LayeredStylePlan(StylePlan(tuple(colours[:2]), images_schedule(2, 30, info.fps, transition_seconds=0.4)),
+                            StylePlan(tuple(colours[2:]), images_schedule(3, 30, info.fps, transition_seconds=0.4)))
+    model = segmented(base=TintGrid(), mask=KnownMasks(truth), composite=composite, feather_radius=2,
+                      stabilize=0.0)
+
+    def run(chunk_frames):
+        segments = []
+        for chunk in plan_chunks(info.frames, chunk_frames):
+            result = stylize_chunk(info, chunk, model, plan, tmp_path / f"{chunk_frames}-{chunk.index}.mp4",
+                                   smoothing=None, encode=LOSSLESS, batch_frames=4)
+            segments.append(result.path)
+        return read_frames(concat_segments(segments, tmp_path / f"out{chunk_frames}.mp4")).astype(int)
+
+    whole, chunked = run(30), run(10)
+    assert whole.shape == chunked.shape == (30, 48, 96, 3)
+    assert np.abs(chunked - whole).mean() < 0.5 and np.percentile(np.abs(chunked - whole), 99.9) <= 4
+    # The layers did follow their schedules: the foreground starts red and ends blue.
+    inside = truth[2] & np.roll(truth[2], 3, 0) & np.roll(truth[2], -3, 0)
+    assert whole[2][inside][:, 0].mean() > whole[2][inside][:, 2].mean() + 40
+    inside = truth[28] & np.roll(truth[28], 3, 0) & np.roll(truth[28], -3, 0)
+    assert whole[28][inside][:, 2].mean() > whole[28][inside][:, 0].mean() + 40
+
+
+def test_grid_batches_break_where_a_pass_from_frame_zero_would(video30):
+    from artify_core.pipeline.stylize import grid_batches
+
+    sizes = [len(batch) for batch in grid_batches(video30, batch_frames=8, start=5, end=27)]
+    assert sizes == [3, 8, 8, 3]  # 5-7, 8-15, 16-23, 24-26
+    frames = np.concatenate(list(grid_batches(video30, batch_frames=8, start=5, end=27)))
+    np.testing.assert_array_equal(frames, read_frames(video30, start=5, end=27))
+    assert [len(b) for b in grid_batches(video30, batch_frames=8, start=16, end=20)] == [4]

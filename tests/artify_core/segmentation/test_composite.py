@@ -1,4 +1,4 @@
-"""The four composite modes on generated frames, with pointwise 'styles' whose output is easy to predict."""
+"""The five composite modes on generated frames, with pointwise 'styles' whose output is easy to predict."""
 
 from __future__ import annotations
 
@@ -152,3 +152,67 @@ def test_bad_inputs_are_input_errors(frames, masks):
         composite_hard(frames, masks[:1], invert, None)
     with pytest.raises(InputError, match="must return uint8"):
         composite_hard(frames, masks, lambda f: f.astype(np.float32), None)
+
+
+def test_every_mode_is_registered_with_help():
+    from artify_core.segmentation.modes import COMPOSITE_MODE_HELP
+
+    assert tuple(COMPOSITE_MODE_HELP) == COMPOSITE_MODES and "inpaint" in COMPOSITE_MODES
+    assert all(len(text) > 20 for text in COMPOSITE_MODE_HELP.values())
+
+
+def test_inpaint_stylizes_the_background_without_the_subject(frames, masks):
+    from artify_core.segmentation.composite import composite_inpaint, inpaint_holes
+
+    seen = {}
+
+    def record(name):
+        def stylize(batch):
+            seen[name] = batch.copy()
+            return invert(batch)
+        return stylize
+
+    out = composite_inpaint(frames, masks, record("fg"), record("bg"), radius=3)
+    fg_hole, bg_hole = inpaint_holes(masks, 3)
+    inside = masks >= 0.5
+    assert np.array_equal(fg_hole, ~inside) and np.all(bg_hole[inside]) and bg_hole.sum() > inside.sum()
+    np.testing.assert_array_equal(seen["fg"], frames)  # the foreground sees the frame, by default
+    np.testing.assert_array_equal(seen["bg"][~bg_hole], frames[~bg_hole])
+    # The subject's pixels are replaced by a fill from around them: no longer the frame's there.
+    assert np.abs(seen["bg"][inside].astype(int) - frames[inside]).mean() > 5
+    alpha = feather_alpha(masks, 3)
+    np.testing.assert_array_equal(out[alpha == 1.0], invert(frames)[alpha == 1.0])
+    np.testing.assert_array_equal(out[alpha == 0.0], invert(seen["bg"])[alpha == 0.0])
+
+
+def test_inpaint_takes_a_given_background_input_and_can_fill_the_foreground(frames, masks):
+    from artify_core.segmentation.composite import composite_inpaint
+
+    seen = {}
+
+    def record(name):
+        def stylize(batch):
+            seen[name] = batch.copy()
+            return batch
+        return stylize
+
+    given = np.zeros_like(frames)
+    composite_inpaint(frames, masks, record("fg"), record("bg"), radius=2, background_input=given,
+                      fill_foreground=True)
+    np.testing.assert_array_equal(seen["bg"], given)
+    inside = masks >= 0.5
+    np.testing.assert_array_equal(seen["fg"][inside], frames[inside])
+    assert np.abs(seen["fg"][~inside].astype(int) - frames[~inside]).mean() > 5
+
+
+def test_resize_uses_the_boxes_it_is_given(frames, masks):
+    calls = []
+
+    def recording(crops):
+        calls.append(crops.copy())
+        return crops
+
+    box = (0, 0, 30, 40)  # the top-left quarter of each 60x80 frame, zoomed twice
+    composite_resize(frames, masks, recording, None, radius=0, boxes=([box, box], [None, None]))
+    expected = cv2.resize(frames[1][:30, :40], (80, 60), interpolation=cv2.INTER_CUBIC)
+    np.testing.assert_array_equal(calls[0][1], expected)

@@ -100,3 +100,14 @@ def test_small_components_are_dropped():
     mask[40:42, 40:42] = 1
     kept = keep_large_components(mask, min_area=0.01)
     assert kept[10:30, 10:30].all() and not kept[40:42, 40:42].any()
+
+
+def test_masks_do_not_depend_on_what_the_thread_ran_before(scene):
+    import cv2
+
+    frames = scene[0]
+    results = []
+    for seed in (1, 2):
+        cv2.setRNGSeed(seed)  # another library, or an earlier chunk in this worker, drew from OpenCV's RNG
+        results.append(motion(refine="grabcut").masks(frames))
+    np.testing.assert_array_equal(results[0], results[1])
