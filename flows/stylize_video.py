@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import numpy as np
 from prefect import flow
 from prefect.futures import as_completed
 from prefect.states import Completed
@@ -21,7 +20,6 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from artify_core.foundation.paths import default_store_uri, scratch_dir
 from artify_core.foundation.publish import sweep_older_than, sweep_parts, sweep_scratch
-from artify_core.keyframes.contact_sheet import render_contact_sheet
 from artify_core.pipeline import keys
 from artify_core.pipeline.excerpt import plan_excerpt
 from artify_core.pipeline.naming import output_name, report_name
@@ -118,7 +116,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
                              cuts)
     plan = prepare_style_plan(layers, spec, request.schedule, info, cuts, store, plan_key)
     reference = next(layer for layer in (layers.get("style"), layers.get("fg"), layers.get("bg")) if layer)
-    publish_style_artifacts(plan, reference.references, _keyframe_sheet(reference), store, name, content_id)
+    publish_style_artifacts(plan, layers, store, name, content_id)
 
     # An excerpt's chunks are the whole video's chunks clipped to it: inner ones share a full run's keys.
     excerpt = plan_excerpt(info, run.chunk_frames, request.start or None, request.duration or None)
@@ -230,12 +228,6 @@ def describe_style(request: VideoRequest) -> str:
 
 def _stem(path: str) -> str:
     return PurePosixPath(path).stem if path != NO_STYLE else NO_STYLE
-
-
-def _keyframe_sheet(layer: StyleInput) -> np.ndarray | None:
-    if layer.keyframes is None:
-        return None
-    return np.asarray(render_contact_sheet(layer.keyframes))
 
 
 def _layer_schedules(request: VideoRequest) -> dict[str, ScheduleOptions]:

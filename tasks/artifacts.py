@@ -12,7 +12,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from prefect import get_run_logger
@@ -28,7 +28,8 @@ from artify_core.foundation.hashing import combine
 from artify_core.images import compact_jpeg, data_uri, jpeg_bytes, labelled_grid, load_image
 from artify_core.metrics.figures import figure_rows
 from artify_core.metrics.results import EvaluationResult
-from artify_core.pipeline.styles import StylePlan
+from artify_core.keyframes.contact_sheet import render_contact_sheet
+from artify_core.pipeline.styles import LayeredStylePlan, StyleInput, StylePlan
 from artify_core.storage import open_store
 from artify_core.storage.uri import browser_url, is_remote
 
@@ -88,9 +89,32 @@ def label_run(spec: Any) -> None:
         client.update_flow_run(flow_run.id, tags=sorted(set(current) | set(wanted)))
 
 
-def publish_style_artifacts(plan: StylePlan, references: Sequence[Any], keyframe_sheet: np.ndarray | None,
+def publish_style_artifacts(plan: StylePlan | LayeredStylePlan, layers: dict[str, StyleInput | None],
                             store_uri: str, name: str, identity: str) -> None:
-    """The schedule as a table with each style's thumbnail, and a style video's keyframe sheet."""
+    """Each layer's schedule as a table with its styles' thumbnails (and a style video's keyframe sheet)."""
+    titles = {"style": "Style schedule", "fg": "Foreground schedule", "bg": "Background schedule"}
+    plans = ({"style": plan} if isinstance(plan, StylePlan) else {"fg": plan.foreground, "bg": plan.background})
+    parts = []
+    for layer, layer_plan in plans.items():
+        source = layers.get(layer)
+        if layer_plan is None or source is None:
+            parts += [f"## {titles[layer]}", "", "none: this layer keeps its original pixels", ""]
+            continue
+        parts += [f"## {titles[layer]} ({layer_plan.schedule.mode})", "", *_schedule_rows(layer_plan), ""]
+        thumbnails = [(reference.pixels, [f"{k}: {_short(reference.name) or _style_name(layer_plan, k)}"])
+                      for k, reference in enumerate(source.references)]
+        if thumbnails:
+            parts += [picture(labelled_grid(thumbnails, thumb_width=200, columns=6), f"{layer} styles", store_uri,
+                              identity + layer + "styles"), ""]
+        if source.keyframes is not None:
+            parts += ["### Keyframes of the style video", "",
+                      picture(np.asarray(render_contact_sheet(source.keyframes)), f"{layer} keyframes", store_uri,
+                              identity + layer + "keyframes"), ""]
+    create_markdown_artifact(key=artifact_key(name, identity, "style-schedule"), markdown="\n".join(parts),
+                             description=f"which style each part of {name} gets")
+
+
+def _schedule_rows(plan: StylePlan) -> list[str]:
     schedule, fps = plan.schedule, float(plan.schedule.fps)
     rows = ["| from (s) | to (s) | style | transition (s) |", "| --- | --- | --- | --- |"]
     bounds = [0.0, *(t.at for t in schedule.transitions), float(schedule.frames)]
@@ -98,17 +122,7 @@ def publish_style_artifacts(plan: StylePlan, references: Sequence[Any], keyframe
     for k, style in enumerate(schedule.runs):
         rows.append(f"| {bounds[k] / fps:.2f} | {bounds[k + 1] / fps:.2f} | {style}: {_style_name(plan, style)} | "
                     f"{widths[k] / fps:.2f} |")
-    parts = [f"## Style schedule ({schedule.mode})", "", *rows, ""]
-    thumbnails = [(reference.pixels, [f"{k}: {_short(reference.name) or _style_name(plan, k)}"])
-                  for k, reference in enumerate(references)]
-    if thumbnails:
-        parts.append(picture(labelled_grid(thumbnails, thumb_width=200, columns=6), "styles", store_uri,
-                             identity + "styles"))
-    if keyframe_sheet is not None:
-        parts += ["", "### Keyframes of the style video", "",
-                  picture(keyframe_sheet, "keyframes contact sheet", store_uri, identity + "keyframes")]
-    create_markdown_artifact(key=artifact_key(name, identity, "style-schedule"), markdown="\n".join(parts),
-                             description=f"which style each part of {name} gets")
+    return rows
 
 
 @dataclass(frozen=True)
