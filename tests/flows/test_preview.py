@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 from prefect.testing.utilities import prefect_test_harness
 
+from artify_core.settings import PreviewRequest
 from flows.preview import preview
 
 pytestmark = pytest.mark.slow
@@ -21,8 +22,9 @@ def test_preview_flow_writes_the_sheet_and_an_inline_artifact(tmp_path, bikes_cl
     from prefect.client.orchestration import get_client
 
     out = tmp_path / "sheet.jpg"
-    sheet = preview(content=str(bikes_clip), style=[str(starrynight)], at=["0.2", "0.8"], output=str(out),
-                    device="cpu", height=136)
+    sheet = preview(PreviewRequest(content=str(bikes_clip), style=[str(starrynight)], at=["0.2", "0.8"],
+                                   output=str(out), height=136,
+                                   execution={"device": "cpu", "store": str(tmp_path / "store")}))
     assert sheet == str(out) and Image.open(out).size[0] > 2 * 360
 
     async def artifact():
@@ -31,5 +33,6 @@ def test_preview_flow_writes_the_sheet_and_an_inline_artifact(tmp_path, bikes_cl
 
     import asyncio
 
-    latest = {a.key: a for a in asyncio.run(artifact())}
-    assert latest["style-preview"].data.startswith("## Preview") and "data:image/jpeg;base64," in latest["style-preview"].data
+    latest = {a.key: a for a in asyncio.run(artifact()) if a.key and a.key.endswith("-preview")}
+    (data,) = [a.data for key, a in latest.items() if key.startswith("bikes30-")]
+    assert data.startswith("## Preview") and "data:image/jpeg;base64," in data and "file://" not in data
