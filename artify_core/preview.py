@@ -29,7 +29,7 @@ from artify_core.pipeline.chunks import Chunk
 from artify_core.pipeline.scale import check_style_scale
 from artify_core.pipeline.styles import StylePlan
 from artify_core.pipeline.stylize import iter_stylized
-from artify_core.temporal.smoothing import SmoothingSettings
+from artify_core.temporal.smoothing import SmoothingSettings, settings_from_options
 from artify_core.video import VideoInfo, iter_frames
 from artify_core.video.timing import parse_time
 
@@ -154,8 +154,7 @@ def _layout(columns: list[list[np.ndarray]], headers: Sequence[str], row_labels:
 
 def preview_settings(request: "PreviewRequest") -> PreviewSettings:
     """The preview's settings from a request: the full run's, field for field."""
-    smoothing = (SmoothingSettings(strength=request.smoothing.strength, flow=request.smoothing.flow)
-                 if request.smoothing.smooth else None)
+    smoothing = settings_from_options(request.smoothing)
     return PreviewSettings(at=tuple(request.at), height=request.height, strength=request.strength,
                            style_scale=request.style_scale, smoothing=smoothing)
 

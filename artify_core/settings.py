@@ -28,6 +28,7 @@ from artify_core.foundation.hashing import params_digest
 from artify_core.models import MODELS
 from artify_core.segmentation.masks import MASK_SOURCES
 from artify_core.segmentation.modes import COMPOSITE_MODE_HELP, CompositeMode, InpaintMethod
+from artify_core.temporal.modes import DEFAULT_DETAIL, DEFAULT_METHOD, DEFAULT_STRENGTH, METHOD_HELP, TemporalMethod
 
 # --- Metadata the CLI reads (never shown in the Prefect form) ------------------------------------
 
@@ -111,12 +112,23 @@ class SmoothingOptions(OptionGroup):
     model_config = ConfigDict(title="Temporal smoothing")
 
     smooth: Annotated[bool, Field(
-        title="Smooth", description="Blend each output frame with the previous one carried along the "
+        title="Smooth", description="Blend each output frame with its neighbours carried along the "
                                     "content's optical flow, where the flow is reliable; restarts at cuts.")] = True
+    method: Annotated[TemporalMethod, Field(
+        title="Temporal method",
+        description="How frames are blended along the flow: "
+                    + "; ".join(f"{name}: {text}" for name, text in METHOD_HELP.items()) + "."),
+        Cli(flag="--smooth-method")] = DEFAULT_METHOD
     strength: Annotated[float, Field(
         title="Smoothing strength", ge=0.0, le=0.95,
-        description="How much of the previous output is carried along the flow (0 = none)."),
-        Cli(flag="--smooth-strength", metavar="A")] = 0.5
+        description="How much of the neighbouring outputs is carried along the flow (0 = none); higher "
+                    "steadies more and costs texture."),
+        Cli(flag="--smooth-strength", metavar="A")] = DEFAULT_STRENGTH
+    detail: Annotated[float, Field(
+        title="Texture restoration", ge=0.0, le=1.0,
+        description="How much of the stylized frames' fine texture energy to restore after blending "
+                    "(0 = none, 1 = all)."),
+        Cli(flag="--smooth-detail", metavar="D")] = DEFAULT_DETAIL
     flow: Annotated[FlowName, Field(
         title="Optical flow",
         description="The flow smoothing follows: OpenCV DIS (CPU, no weights) or torchvision RAFT (GPU; "
@@ -432,7 +444,8 @@ class PreviewRequest(StylizeSettings):
 
 # Options of a preview: what it shows and what shapes the pixels as the full run would.
 PREVIEW_OPTIONS = {"content", "style", "at", "output", "model", "strength", "height", "style_scale",
-                   "smoothing.smooth", "smoothing.strength", "smoothing.flow", "execution.device",
+                   "smoothing.smooth", "smoothing.method", "smoothing.strength", "smoothing.detail", "smoothing.flow",
+                   "execution.device",
                    "execution.memory_budget"}
 
 

@@ -27,7 +27,7 @@ from artify_core.pipeline.preflight import check_video_request
 from artify_core.pipeline.styles import StyleInput, classify_style_sources, localized
 from artify_core.settings import NO_STYLE, ScheduleOptions, VideoRequest
 from artify_core.storage.uri import is_remote
-from artify_core.temporal.smoothing import SmoothingSettings
+from artify_core.temporal.smoothing import settings_from_options
 from artify_core.video import output_size
 from tasks.artifacts import (
     ProgressArtifact,
@@ -126,8 +126,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
           f"{info.times.describe()}) -> {width}x{height}; frames {frames.start}-{frames.end - 1} in {len(chunks)} "
           f"chunk(s) of up to {run.chunk_frames} frames; {spec.name} on {spec.resolved_device}; store {store}")
     settings_digest = request.output_digest()
-    smoothing = (SmoothingSettings(strength=request.smoothing.strength, flow=request.smoothing.flow)
-                 if request.smoothing.smooth else None)
+    smoothing = settings_from_options(request.smoothing)
     jobs = [ChunkJob(info, chunk, plan, spec, request.height, request.strength, request.style_scale, smoothing,
                      tuple(cuts), request.encoding, store,
                      keys.chunk_key(content_id, plan_key, settings_digest, chunk.start, chunk.end))

@@ -18,10 +18,9 @@ from artify_core.pipeline.styles import LayeredStylePlan, StylePlan, opening_sty
 from artify_core.settings import EncodingOptions
 from artify_core.temporal.smoothing import (
     DEFAULT_OVERLAP,
-    SmootherState,
     SmoothingSettings,
     TemporalSmoother,
-    recommended_overlap,
+    lookahead_end,
     warmup_start,
 )
 from artify_core.video import VideoInfo, VideoWriter, iter_frames, output_size
@@ -68,9 +67,10 @@ def stylize_chunk(
     Memory holds one batch of frames at a time; ffmpeg decodes and encodes in
     their own processes, overlapping with the model. With ``smoothing`` (or a
     model with state across frames) the chunk starts ``overlap`` frames early
-    (``warmup_start``): those frames are stylized and smoothed but not written,
-    so the chunk joins its predecessor without a seam while staying
-    independent of it. ``cuts``: the content's scene cuts, where smoothing and
+    (``warmup_start``) and, for a backward-in-time method, ends ``lookahead``
+    frames late (``lookahead_end``): those frames are stylized and smoothed but
+    not written, so the chunk joins its neighbours without a seam while staying
+    independent of them. ``cuts``: the content's scene cuts, where smoothing and
     sequence models restart. ``style_scale``: brush-stroke size relative to the
     frame (``scale.stylize_at_scale``); None paints at the output size.
     """
@@ -124,19 +124,37 @@ def iter_stylized(
             begin, sequence = aligned, open_at(aligned)
         batches = partial(grid_batches, info.path, batch_frames=batch_frames, height=height, info=info)
         sequence.warm_up_stream(batches(start=context, end=begin), context)
-    smoother = (TemporalSmoother(settings=smoothing, cuts=cuts, state=SmootherState(frame=begin))
-                if smoothing is not None and smoothing.strength > 0 else None)
-    position = begin
-    for batch in batches(start=begin, end=chunk.end):
-        stylized = stylize_at_scale(
-            lambda frames: stylize_scheduled(model, frames, plan, position, strength=strength, sequence=sequence),
-            batch, style_scale)
+    smoother = (TemporalSmoother(smoothing, cuts=cuts, start_frame=begin, device=getattr(model, "device", "cpu"),
+                                 window=max(4 * batch_frames, smoothing.lookahead))
+                if smoothing is not None and smoothing.enabled else None)
+    # A backward pass needs frames past the chunk's end; they are stylized and smoothed, not emitted.
+    end = (lookahead_end(chunk.end, smoothing.lookahead, info.frames, cuts) if smoother is not None
+           else chunk.end)
+    position = out_position = begin
+    try:
+        for batch in batches(start=begin, end=end):
+            if smoother is not None:
+                smoother.submit(batch)  # the flow is estimated on the pool while the model runs
+            stylized = stylize_at_scale(
+                lambda frames: stylize_scheduled(model, frames, plan, position, strength=strength, sequence=sequence),
+                batch, style_scale)
+            position += len(batch)
+            finished = smoother.process(batch, stylized) if smoother is not None else stylized
+            emitted, out_position = _within(finished, out_position, chunk)
+            if len(emitted):
+                yield emitted
         if smoother is not None:
-            stylized = smoother.process(batch, stylized)
-        emitted = stylized[max(0, chunk.start - position):]
-        position += len(batch)
-        if len(emitted):
-            yield emitted
+            emitted, out_position = _within(smoother.finish(), out_position, chunk)
+            if len(emitted):
+                yield emitted
+    finally:
+        if smoother is not None:
+            smoother.close()
+
+
+def _within(frames: np.ndarray, first: int, chunk: Chunk) -> tuple[np.ndarray, int]:
+    """The rows of ``frames`` (video frames ``first``, ``first + 1``, …) inside the chunk, and the next index."""
+    return frames[max(0, chunk.start - first):max(0, chunk.end - first)], first + len(frames)
 
 
 def grid_batches(path: Path | str, *, batch_frames: int, start: int, end: int, height: int | None = None,
@@ -153,9 +171,9 @@ def chunk_warmup_start(chunk: Chunk, model: StylizationModel, smoothing: Smoothi
                        cuts: Sequence[int], overlap: int | None = None) -> int:
     """The first frame a chunk decodes: earlier than ``chunk.start`` only when something carries state."""
     stateful = isinstance(model, VideoStylizationModel)
-    smoothing_on = smoothing is not None and smoothing.strength > 0
+    smoothing_on = smoothing is not None and smoothing.enabled
     if not (stateful or smoothing_on):
         return chunk.start
     if overlap is None:
-        overlap = recommended_overlap(smoothing.strength) if smoothing_on else DEFAULT_OVERLAP
+        overlap = smoothing.warmup if smoothing_on else DEFAULT_OVERLAP
     return warmup_start(chunk.start, overlap, cuts)

@@ -1,26 +1,11 @@
-"""Temporal coherence for any stylization model: optical flow, warping, smoothing."""
+"""Temporal coherence for any stylization model.
 
-from artify_core.temporal.flow import (
-    FLOW_ESTIMATORS,
-    RAFT_WEIGHTS_ENV,
-    DISFlow,
-    FlowEstimator,
-    RaftFlow,
-    load_flow_estimator,
-)
-from artify_core.temporal.functional import blend, consistency_mask, motion_boundary_mask, warp
-from artify_core.temporal.smoothing import (
-    DEFAULT_OVERLAP,
-    DEFAULT_STRENGTH,
-    SmootherState,
-    SmoothingSettings,
-    TemporalSmoother,
-    recommended_overlap,
-    warmup_start,
-)
+``flow``: optical-flow estimators (DIS, RAFT) and their registry; ``functional``:
+warping, consistency masks (numpy, shared with the metrics); ``motion``: pair
+flows and masks at a working resolution on a thread pool; ``ops``: frame
+arithmetic on the model's device; ``methods``: the temporal methods' steps;
+``smoothing``: running a method along a video, chunk-seamless; ``modes``: the
+method names and defaults users type.
 
-__all__ = [
-    "DEFAULT_OVERLAP", "DEFAULT_STRENGTH", "DISFlow", "FLOW_ESTIMATORS", "FlowEstimator", "RAFT_WEIGHTS_ENV",
-    "RaftFlow", "SmootherState", "SmoothingSettings", "TemporalSmoother", "blend", "consistency_mask",
-    "load_flow_estimator", "motion_boundary_mask", "recommended_overlap", "warmup_start", "warp",
-]
+Nothing is imported here: listing the methods must not load torch or OpenCV.
+"""

@@ -1,123 +1,128 @@
 """Temporal smoothing of stylized video, after any model.
 
-Each output frame is blended with the previous *output* frame carried along
-the optical flow of the content, where that flow is reliable:
+Output frames are blended with neighbouring outputs carried along the
+content's optical flow, where the flow is reliable (forward–backward
+consistency), by one of the ``METHODS`` (arithmetic in ``methods``):
 
-    out_t = (1 - α·m_t)·stylized_t + α·m_t·warp(out_{t-1}, flow_{t→t-1})
+* ``forward`` — the first generation: a recursive blend with the previous
+  output, ``out_t = (1 − α·m)·stylized_t + α·m·warp(out_{t−1})``.
+* ``bidirectional`` — the forward pass, then the same recursion backward in
+  time over its output, with the masks of the other flow direction: a
+  zero-phase filter along motion trajectories. Chunks are processed offline,
+  so the backward pass only needs ``lookahead`` frames past a chunk's end.
+* ``long-term`` — the forward blend with the outputs of t − 1 and t − k,
+  each along its own flow (Ruder et al. 2016).
+* ``gradient`` — gradient-domain blending (Bonneel et al. 2015): only the low
+  frequencies are carried, the stylized frame's gradients are kept.
 
-with α the ``strength`` and m_t the forward–backward consistency mask of the
-content flow (``functional.consistency_mask``). Feeding back the output, not
-the previous stylized frame, makes this a recursive filter along motion
-trajectories: flicker is averaged over about (1 + α)/(1 - α) frames, while
-occluded, disoccluded and newly visible pixels (m = 0) follow the model. At a
-scene cut the recursion restarts, so nothing of the previous shot leaks in.
+``detail`` then restores the stylized frame's local high-band energy
+(``methods.restore_detail``): averaging along the flow steadies the brush
+texture but lowers its contrast.
 
-``TemporalSmoother`` streams batches in order and keeps only the previous
-content and output frames, so memory is bounded by the batch size.
+Every method restarts at a scene cut (and where fewer than ``min_reliable``
+of the pixels have a trusted flow: an unlisted cut), so nothing of one shot
+leaks into the next. Chunks join without a seam: a chunk starts
+``warmup`` frames early and, for a backward pass, ends ``lookahead`` frames
+late (both smoothed, not emitted); the recursions forget as α^k, so after
+``recommended_overlap`` frames only rounding-level differences remain.
 
-Defaults, measured with the arbitrary model + starrynight.jpg (CPU, 2 cores;
-stylized videos encoded at crf 18, scored by ``artify_core.metrics`` with DIS
-"medium" flow, so not the flow the smoother followed):
+Where it runs: flows at a reduced working resolution (``flow_height``) on a
+thread pool, submitted as soon as content frames are decoded, so they are
+estimated while the model stylizes (``TemporalSmoother.submit``); warping and
+blending on the model's device (``ops``: torch ``grid_sample`` on a GPU,
+OpenCV kernels on the CPU).
 
-=================  ====================  ==============  ===============  ==============
-video              warping-error ratio   Gram distance   SSIM vs content  smoothing cost
-=================  ====================  ==============  ===============  ==============
-bikes.mp4          9.13 → 3.84 (−58 %)   +5.8 %          0.309 → 0.369    22 ms/frame
-bigbuckbunny_720p  73.3 → 21.6 (−70 %)   −1.0 %          0.332 → 0.395    117 ms/frame
-=================  ====================  ==============  ===============  ==============
-
-(bikes with its 5 cut pairs left out of the means: 59.8 → 21.8, −64 %.)
-Strength 0.6 / 0.7 cut bikes' ratio further (−70 % / −74 %, cuts left out)
-but raised its Gram distance by 9 % / 12 %, hence 0.5. Bicubic warping of
-the previous output halved the Gram-distance rise of bilinear at equal
-flicker reduction (repeated bilinear resampling blurs the brush texture).
-An independent flow (OpenCV Farnebäck) scores the same outputs lower: bikes
-5.71 → 3.33 (−42 %), bunny 46.7 → 16.2 (−65 %); the ratio depends on the
-flow that scores it, so compare ratios from one evaluator only.
-
-Chunks — overlap rather than a sequential pass. The recursion forgets as
-α^k, so a chunk whose smoother starts ``overlap`` frames early (warm-up
-frames smoothed but not emitted; ``warmup_start``) joins its predecessor
-without a seam, while chunks stay independent: parallel workers, cached and
-retried one by one. Handing ``state`` from chunk to chunk reproduces a
-whole-video pass exactly (tested) but makes chunk i wait for chunk i-1.
-Measured on 32-frame chunks against one sequential pass, the warping error
-of the first frame of each chunk, as a multiple of the sequential pass's
-error on that frame (1.00 = no seam):
-
-=========  =================  ===================  ==========================
-overlap    bikes (mean, max)  bunny (mean, max)    max |chunked − sequential|
-=========  =================  ===================  ==========================
-0          3.01, 4.16         3.90, 3.96           118 levels: a visible pop
-4          1.00, 1.01         0.99, 1.00           8 levels
-6          1.00, 1.00         1.00, 1.01           2 levels
-=========  =================  ===================  ==========================
-
-``recommended_overlap`` gives 6 for strength 0.5 (α^k ≤ 2 %) and grows with
-the strength (11 for 0.7, 18 for 0.8). Its cost is the extra stylized frames,
-6 per chunk (12 % of 50-frame chunks); a chunk starting at a scene cut needs
-none, so cut-aligned chunks are free and exact.
+Measured (``python bench/bench_temporal.py``; arbitrary model +
+starrynight.jpg, stylized videos encoded at crf 18 and scored by
+``artify_core.metrics`` with DIS "medium" at full resolution, so not the flow
+the smoother follows): see ``DEFAULT_METHOD`` below and the README.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, get_args
 
 import numpy as np
+import torch
 
 from artify_core.errors import InputError
 from artify_core.temporal.flow import FlowEstimator, load_flow_estimator
-from artify_core.temporal.functional import (
-    CONSISTENCY_ABSOLUTE,
-    CONSISTENCY_RELATIVE,
-    Interpolation,
-    blend,
-    consistency_mask,
-    linked_frames,
-    previous_frames,
-    warp,
+from artify_core.temporal.functional import Interpolation
+from artify_core.temporal.methods import (
+    Motion,
+    carry_backward,
+    carry_forward,
+    carry_long_term,
+    carry_low_band,
+    restore_detail,
 )
+from artify_core.temporal.modes import DEFAULT_DETAIL, DEFAULT_METHOD, DEFAULT_STRENGTH, TemporalMethod
+from artify_core.temporal.motion import MotionEstimator, PairMotion
+from artify_core.temporal.ops import Frame, FrameOps, frame_ops
 
-DEFAULT_STRENGTH = 0.5
-# Warm-up frames are enough once the recursion has forgotten all but this
-# fraction of what a missing predecessor would have contributed.
+METHODS: tuple[str, ...] = get_args(TemporalMethod)
+# Warm-up and look-ahead frames suffice once the recursion has forgotten all
+# but this fraction of what a missing neighbour would have contributed.
 OVERLAP_RESIDUAL = 0.02
-# DIS "fast" at full resolution: as good for smoothing as "medium" (judged by an
-# independent flow) at a quarter of the cost; half resolution was no better.
-SMOOTHING_FLOW = {"preset": "fast", "scale": 1.0}
+# DIS "fast" on frames of at most this many lines: smoothing follows the motion of
+# surfaces; finer flow costs time and smooths no better (bench/bench_temporal.py).
+FLOW_HEIGHT = 360
+FLOW_PRESET = "fast"
+# Consistency tolerances of the smoother's masks, looser than Ruder et al.'s
+# (0.01, 0.5, with motion boundaries) that the evaluation keeps: the strict
+# masks left 6–10 % of the pixels the evaluation trusts unsmoothed, and those
+# carried half of the remaining flicker.
+SMOOTHING_RELATIVE = 0.05
+SMOOTHING_ABSOLUTE = 2.0
 
 
 @dataclass(frozen=True)
 class SmoothingSettings:
-    """How strongly to smooth and which flow to trust.
+    """Which temporal method, how strongly, and which flow to trust.
 
     Attributes:
-        strength: α in [0, 1]; 0 turns smoothing off.
-        relative, absolute: the forward–backward consistency tolerances.
+        method: one of ``METHODS``.
+        strength: α in [0, 1); 0 turns smoothing off.
+        detail: in [0, 1], how much of the stylized frames' local texture energy to restore.
+        relative, absolute: forward–backward consistency tolerances (absolute in pixels²).
         motion_boundaries: also distrust the flow on motion boundaries.
-        interpolation: how the previous output is warped; bicubic loses less
-            texture than bilinear over repeated warps.
-        flow: the content-flow estimator: "dis" (OpenCV, CPU, no weights) or
-            "raft" (torchvision RAFT-small on the GPU when there is one; needs its weights).
+        interpolation: how outputs are warped; bicubic loses less texture over repeated warps.
+        flow: the content-flow estimator: "dis" (OpenCV, CPU, no weights) or "raft"
+            (torchvision RAFT-small on the GPU when there is one; needs its weights).
+        flow_height: the working resolution of the flow in lines (0 = full resolution).
         min_reliable: a frame whose reliable fraction of pixels is below this
             is treated as a cut. A safety net for cuts nobody listed: across
             bikes.mp4's five cuts DIS leaves 0–14 % of pixels reliable, within
-            its shots at least 50 % (median 87 %).
+            its shots at least 50 %.
+        long_term_offset: k, the older frame ``long-term`` also follows.
+        screening: ``gradient``'s screened-Poisson weight λ in 1/pixel²; the
+            carried band is the frequencies below about sqrt(λ)/(2π) cycles per pixel.
     """
 
+    method: TemporalMethod = DEFAULT_METHOD
     strength: float = DEFAULT_STRENGTH
-    relative: float = CONSISTENCY_RELATIVE
-    absolute: float = CONSISTENCY_ABSOLUTE
-    motion_boundaries: bool = True
+    detail: float = DEFAULT_DETAIL
+    relative: float = SMOOTHING_RELATIVE
+    absolute: float = SMOOTHING_ABSOLUTE
+    motion_boundaries: bool = False
     interpolation: Interpolation = "bicubic"
-    min_reliable: float = 0.25
     flow: str = "dis"
+    flow_height: int = FLOW_HEIGHT
+    min_reliable: float = 0.25
+    long_term_offset: int = 5
+    screening: float = 0.01
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.strength <= 1.0:
-            raise InputError(f"temporal smoothing strength must be between 0 and 1; got {self.strength}")
+        if self.method not in METHODS:
+            raise InputError(f"unknown temporal method {self.method!r}; choose from {', '.join(METHODS)}")
+        if not 0.0 <= self.strength < 1.0:
+            raise InputError(f"temporal smoothing strength must be between 0 and 1 (below 1); got {self.strength}")
+        if not 0.0 <= self.detail <= 1.0:
+            raise InputError(f"detail must be between 0 and 1; got {self.detail}")
         if self.interpolation not in ("bilinear", "bicubic"):
             raise InputError(f"interpolation must be 'bilinear' or 'bicubic'; got {self.interpolation!r}")
         if not 0.0 <= self.min_reliable <= 1.0:
@@ -125,127 +130,263 @@ class SmoothingSettings:
         if self.relative < 0 or self.absolute < 0:
             raise InputError(f"consistency tolerances must be >= 0; got relative={self.relative}, "
                              f"absolute={self.absolute}")
+        if self.flow_height < 0 or self.long_term_offset < 2 or self.screening <= 0:
+            raise InputError(f"flow_height must be >= 0, long_term_offset >= 2 and screening > 0; got "
+                             f"{self.flow_height}, {self.long_term_offset}, {self.screening}")
+
+    @property
+    def enabled(self) -> bool:
+        return self.strength > 0.0
+
+    @property
+    def warmup(self) -> int:
+        """Frames a chunk must start early to join its predecessor without a seam."""
+        extra = self.long_term_offset if self.method == "long-term" else 0
+        return recommended_overlap(self.strength) + (extra if self.enabled else 0)
+
+    @property
+    def lookahead(self) -> int:
+        """Frames past a chunk's end the method needs (a backward pass's warm-up)."""
+        return recommended_overlap(self.strength) if self.method == "bidirectional" else 0
 
 
-@dataclass(frozen=True)
-class SmootherState:
-    """What a smoother carries from one frame to the next.
+@dataclass
+class _Pending:
+    """A frame between the forward and the backward pass."""
 
-    Attributes:
-        frame: index (in the whole video) of the next frame to process.
-        content: RGB uint8 (H, W, 3), content frame ``frame - 1``; None at a start.
-        output: RGB uint8 (H, W, 3), the smoothed output of frame ``frame - 1``; None at a start.
-    """
-
-    frame: int = 0
-    content: np.ndarray | None = field(default=None, repr=False)
-    output: np.ndarray | None = field(default=None, repr=False)
+    index: int
+    stylized: np.ndarray
+    forward: np.ndarray
+    linked: bool
+    to_next: PairMotion | None = field(default=None, repr=False)
 
 
 class TemporalSmoother:
     """Streams (content, stylized) batches in frame order and returns smoothed frames.
 
+    Frames come back in order but, with a backward pass, up to ``window +
+    lookahead`` frames late; ``finish`` returns the rest. Submitting content
+    ahead of the model (``submit``) lets the flow be estimated meanwhile.
+
     Args:
-        flow: the estimator for content flow; DIS with ``SMOOTHING_FLOW`` by default.
-        settings: strength and mask tolerances.
+        settings: the method and its parameters.
         cuts: frame indices that start a new shot; frame c is never blended with c - 1.
-        state: where to resume; ``SmootherState(frame=k)`` starts fresh at frame k.
+        start_frame: the index (in the whole video) of the first frame fed.
+        device: where warping and blending run (the model's device).
+        flow: the flow estimator for single-threaded use; default: one per pool
+            thread, built from ``settings.flow``.
+        window: frames released per backward pass (memory: ``window + lookahead`` frames).
+        threads: flow-estimation threads (None: up to 4, as the CPU has).
     """
 
     def __init__(
         self,
-        flow: FlowEstimator | None = None,
-        *,
         settings: SmoothingSettings = SmoothingSettings(),
+        *,
         cuts: Iterable[int] = (),
-        state: SmootherState = SmootherState(),
+        start_frame: int = 0,
+        device: str | torch.device = "cpu",
+        flow: FlowEstimator | None = None,
+        window: int = 32,
+        threads: int | None = None,
     ):
-        self.flow = flow if flow is not None else smoothing_flow_estimator(settings.flow)
         self.settings = settings
         self.cuts = frozenset(int(c) for c in cuts)
-        self._state = state
+        self.ops: FrameOps = frame_ops(device)
+        self.window = max(1, window)
+        if flow is not None:
+            threads = 0
+        make_flow = (lambda: flow) if flow is not None else (lambda: smoothing_flow_estimator(settings.flow, device))
+        if settings.flow != "dis" and flow is None:
+            threads = 1  # one network, one stream of work
+        self._motion = MotionEstimator(make_flow, flow_height=settings.flow_height, relative=settings.relative,
+                                       absolute=settings.absolute, motion_boundaries=settings.motion_boundaries,
+                                       threads=threads)
+        self._submitted = start_frame  # index of the next content frame to submit
+        self._processed = start_frame  # index of the next stylized frame to process
+        self._recent: deque[tuple[int, np.ndarray]] = deque(maxlen=settings.long_term_offset)
+        self._pairs: dict[int, Future[PairMotion]] = {}  # frame t -> motion of (t - 1, t)
+        self._anchors: dict[int, Future[PairMotion]] = {}  # frame t -> motion of (t - k, t)
+        self._shot_start = start_frame
+        self._previous: Frame | None = None
+        self._outputs: deque[tuple[int, Frame]] = deque(maxlen=settings.long_term_offset)
+        self._pending: list[_Pending] = []
+        self._shape: tuple[int, ...] | None = None
 
     @property
-    def state(self) -> SmootherState:
-        """The state after the last processed frame, to resume elsewhere."""
-        return self._state
+    def lookahead(self) -> int:
+        return self.settings.lookahead if self.settings.enabled else 0
+
+    def submit(self, content: np.ndarray) -> None:
+        """Queues the next content frames (RGB uint8 (n, H, W, 3)) for motion estimation."""
+        self._check(content, "content")
+        for frame in content:
+            index = self._submitted
+            previous = self._recent[-1][1] if self._recent and self._recent[-1][0] == index - 1 else None
+            if previous is not None and index not in self.cuts and self.settings.enabled:
+                self._pairs[index] = self._motion.submit(previous, frame)
+                offset = self.settings.long_term_offset
+                if self.settings.method == "long-term" and len(self._recent) == offset \
+                        and not any(c in self.cuts for c in range(index - offset + 1, index + 1)):
+                    self._anchors[index] = self._motion.submit(self._recent[0][1], frame)
+            self._recent.append((index, frame))
+            self._submitted += 1
 
     def process(self, content: np.ndarray, stylized: np.ndarray) -> np.ndarray:
-        """Smooths the next batch.
+        """Smooths the next batch; submits ``content`` first unless ``submit`` already had it.
 
         Args:
             content: RGB uint8 (n, H, W, 3), the frames the model saw.
             stylized: RGB uint8 (n, H, W, 3), the model's outputs for them.
 
         Returns:
-            RGB uint8 (n, H, W, 3), the smoothed frames.
+            RGB uint8 (m, H, W, 3): the frames finished so far, in order (m = n without a backward pass).
         """
-        self._check(content, stylized)
-        if len(content) == 0:
-            return stylized.copy()
-        masks, flows = self._reliable_flows(content)
-        outputs = np.empty_like(stylized)
-        previous = self._state.output
-        for i, frame in enumerate(stylized):
-            if masks[i] is None:
-                outputs[i] = frame
-            else:
-                carried = warp(previous[None], flows[i][None], mode=self.settings.interpolation)[0]
-                mixed = blend(frame.astype(np.float32), carried, masks[i], self.settings.strength)
-                outputs[i] = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
-            previous = outputs[i]
-        self._state = SmootherState(self._state.frame + len(content), content[-1].copy(), outputs[-1].copy())
-        return outputs
-
-    def _reliable_flows(self, content: np.ndarray) -> tuple[list[np.ndarray | None], list[np.ndarray | None]]:
-        """Per frame of the batch: (mask (H, W), flow t→t-1 (H, W, 2)), or None where it starts afresh."""
-        state = self._state
-        previous = previous_frames(content, state.content)
-        linked = linked_frames(len(content), state.frame, has_previous=state.content is not None, cuts=self.cuts)
-        masks: list[np.ndarray | None] = [None] * len(content)
-        flows: list[np.ndarray | None] = [None] * len(content)
-        if not linked or self.settings.strength == 0.0:
-            return masks, flows
-        current, earlier = content[linked], previous[linked]
-        flow = self.flow.estimate(current, earlier)
-        reverse = self.flow.estimate(earlier, current)
-        mask = consistency_mask(flow, reverse, relative=self.settings.relative, absolute=self.settings.absolute,
-                                motion_boundaries=self.settings.motion_boundaries)
-        for j, i in enumerate(linked):
-            if mask[j].mean() >= self.settings.min_reliable:
-                masks[i], flows[i] = mask[j], flow[j]
-        return masks, flows
-
-    def _check(self, content: np.ndarray, stylized: np.ndarray) -> None:
-        for what, frames in (("content", content), ("stylized", stylized)):
-            if not isinstance(frames, np.ndarray) or frames.dtype != np.uint8 or frames.ndim != 4 \
-                    or frames.shape[-1] != 3:
-                found = f"{frames.dtype} {frames.shape}" if isinstance(frames, np.ndarray) else type(frames).__name__
-                raise InputError(f"{what} frames must be RGB uint8 (n, H, W, 3); got {found}")
-        if content.shape != stylized.shape:
-            raise InputError(f"content and stylized batches differ in shape: {content.shape} vs {stylized.shape}; "
+        self._check(content, "content")
+        if not isinstance(stylized, np.ndarray) or content.shape != stylized.shape:
+            found = stylized.shape if isinstance(stylized, np.ndarray) else type(stylized).__name__
+            raise InputError(f"content and stylized batches differ in shape: {content.shape} vs {found}; "
                              "stylize at the content's resolution or resize the content to match")
-        previous = self._state.content
-        if previous is not None and previous.shape != content.shape[1:]:
-            raise InputError(f"frames are {content.shape[1:]} but the smoother's state holds {previous.shape}; "
+        self._check(stylized, "stylized")
+        if self._submitted < self._processed + len(content):
+            if self._submitted != self._processed:
+                raise InputError("submit content batches in order, each before its stylized batch")
+            self.submit(content)
+        released = [self._step(frame) for frame in stylized]
+        return self._emit([frame for frames in released for frame in frames], final=False)
+
+    def finish(self) -> np.ndarray:
+        """The frames still held for the backward pass, smoothed as the end of the stream."""
+        out = self._emit([], final=True)
+        self._motion.close()
+        return out
+
+    def close(self) -> None:
+        self._motion.close()
+
+    def _step(self, stylized_frame: np.ndarray) -> list[np.ndarray]:
+        settings, ops = self.settings, self.ops
+        index = self._processed
+        self._processed += 1
+        stylized = ops.load(stylized_frame)
+        motion = self._pair(index)
+        if motion is None:
+            self._shot_start = index
+            output = stylized
+        else:
+            near = self._motion_field(motion.to_earlier, motion.earlier_mask, stylized)
+            if settings.method == "gradient":
+                output = carry_low_band(ops, stylized, self._previous, near, settings.strength,
+                                        settings.interpolation, settings.screening, factor=4)
+            elif settings.method == "long-term" and index - settings.long_term_offset >= self._shot_start \
+                    and index in self._anchors:
+                anchor_motion = self._anchors.pop(index).result()
+                far = self._motion_field(anchor_motion.to_earlier, anchor_motion.earlier_mask, stylized)
+                output = carry_long_term(ops, stylized, self._previous, near, self._outputs[0][1], far,
+                                         settings.strength, settings.interpolation, anchor_weight=0.5)
+            else:
+                output = carry_forward(ops, stylized, self._previous, near, settings.strength, settings.interpolation)
+        self._anchors.pop(index, None)
+        self._previous = output
+        if settings.method == "long-term":
+            self._outputs.append((index, output))
+        if settings.method != "bidirectional" or not settings.enabled:
+            return [ops.store(restore_detail(ops, output, stylized, settings.detail if motion else 0.0))]
+        if self._pending and motion is not None:
+            self._pending[-1].to_next = motion
+        self._pending.append(_Pending(index, stylized_frame, ops.store(output), linked=motion is not None))
+        return []
+
+    def _pair(self, index: int) -> PairMotion | None:
+        future = self._pairs.pop(index, None)
+        if future is None:
+            return None
+        motion = future.result()
+        return motion if motion.reliable >= self.settings.min_reliable else None
+
+    def _motion_field(self, flow: np.ndarray, mask: np.ndarray, like: Frame) -> Motion:
+        size = tuple(like.shape[:2]) if isinstance(like, np.ndarray) else tuple(like.shape[1:])
+        return Motion(self.ops.load_flow(flow, size), self.ops.load_mask(mask, size))
+
+    def _emit(self, frames: list[np.ndarray], *, final: bool) -> np.ndarray:
+        if self.settings.method == "bidirectional" and self.settings.enabled:
+            frames = frames + self._backward(final)
+        if frames:
+            return np.stack(frames)
+        shape = self._shape or (0, 0, 3)
+        return np.zeros((0, *shape), np.uint8)
+
+    def _backward(self, final: bool) -> list[np.ndarray]:
+        """Runs the backward pass over the pending frames and releases all but the last ``lookahead``."""
+        lookahead = self.lookahead
+        if not self._pending or (not final and len(self._pending) < self.window + lookahead):
+            return []
+        ops, settings = self.ops, self.settings
+        finished: list[Frame] = [None] * len(self._pending)
+        following: Frame | None = None
+        for position in range(len(self._pending) - 1, -1, -1):
+            pending = self._pending[position]
+            forward = ops.load(pending.forward)
+            if following is not None and pending.to_next is not None:
+                motion = self._motion_field(pending.to_next.to_later, pending.to_next.later_mask, forward)
+                forward = carry_backward(ops, forward, following, motion, settings.strength, settings.interpolation)
+            finished[position] = following = forward
+        release = len(self._pending) if final else len(self._pending) - lookahead
+        out = []
+        for pending, frame in zip(self._pending[:release], finished[:release]):
+            smoothed = pending.linked or pending.to_next is not None
+            stylized = ops.load(pending.stylized)
+            out.append(ops.store(restore_detail(ops, frame, stylized, settings.detail if smoothed else 0.0)))
+        self._pending = self._pending[release:]
+        return out
+
+    def _check(self, frames: np.ndarray, what: str) -> None:
+        if not isinstance(frames, np.ndarray) or frames.dtype != np.uint8 or frames.ndim != 4 \
+                or frames.shape[-1] != 3:
+            found = f"{frames.dtype} {frames.shape}" if isinstance(frames, np.ndarray) else type(frames).__name__
+            raise InputError(f"{what} frames must be RGB uint8 (n, H, W, 3); got {found}")
+        if self._shape is None:
+            self._shape = frames.shape[1:]
+        elif frames.shape[1:] != self._shape:
+            raise InputError(f"frames are {frames.shape[1:]} but the smoother follows {self._shape}; "
                              "a smoother follows one video at one size")
 
 
-def smoothing_flow_estimator(name: str = "dis") -> FlowEstimator:
-    """The estimator smoothing follows: DIS "fast" at full resolution, or RAFT on the GPU when there is one."""
-    if name == "dis":
-        return load_flow_estimator("dis", **SMOOTHING_FLOW)
-    if name == "raft":
-        import torch
+def settings_from_options(options) -> SmoothingSettings | None:
+    """The smoother's settings from a request's ``SmoothingOptions``; None when smoothing is off."""
+    if not options.smooth or options.strength == 0.0:
+        return None
+    return SmoothingSettings(method=options.method, strength=options.strength, detail=options.detail,
+                             flow=options.flow)
 
-        return load_flow_estimator("raft", device="cuda" if torch.cuda.is_available() else "cpu")
+
+def smooth_frames(content: np.ndarray, stylized: np.ndarray, settings: SmoothingSettings = SmoothingSettings(), *,
+                  cuts: Iterable[int] = (), batch_frames: int = 8, **options) -> np.ndarray:
+    """Smooths a whole sequence held in memory (tests, benchmarks); see ``TemporalSmoother``."""
+    smoother = TemporalSmoother(settings, cuts=cuts, **options)
+    try:
+        pieces = [smoother.process(content[i:i + batch_frames], stylized[i:i + batch_frames])
+                  for i in range(0, len(content), batch_frames)]
+        pieces.append(smoother.finish())
+    finally:
+        smoother.close()
+    return np.concatenate(pieces)
+
+
+def smoothing_flow_estimator(name: str = "dis", device: str | torch.device = "cpu") -> FlowEstimator:
+    """The estimator smoothing follows: DIS "fast" (resizing is the motion estimator's), or RAFT
+    on the model's device."""
+    if name == "dis":
+        return load_flow_estimator("dis", preset=FLOW_PRESET, scale=1.0)
+    if name == "raft":
+        return load_flow_estimator("raft", device=device)
     return load_flow_estimator(name)
 
 
 def recommended_overlap(strength: float = DEFAULT_STRENGTH, residual: float = OVERLAP_RESIDUAL) -> int:
     """Warm-up frames after which a chunk matches a whole-video pass: the least k with strength^k <= residual.
 
-    6 for the default strength 0.5, 11 for 0.7, 18 for 0.8; 0 when smoothing is off.
+    6 for strength 0.5, 8 for 0.6, 11 for 0.7, 18 for 0.8; 0 when smoothing is off.
     """
     if not 0.0 <= strength < 1.0:
         # At strength 1 the recursion never forgets: only a cut or a sequential pass is seamless.
@@ -267,3 +408,12 @@ def warmup_start(start: int, overlap: int = DEFAULT_OVERLAP, cuts: Sequence[int]
         raise InputError(f"overlap must be >= 0 frames; got {overlap}")
     begin = max(0, start - overlap)
     return max((c for c in cuts if begin < c <= start), default=begin)
+
+
+def lookahead_end(end: int, lookahead: int, frames: int, cuts: Sequence[int] = ()) -> int:
+    """The frame after the last one to feed a chunk that emits frames before ``end``: ``end + lookahead``,
+    cut back to the next cut (nothing after a cut reaches back over it) and to the video's length."""
+    if lookahead < 0:
+        raise InputError(f"lookahead must be >= 0 frames; got {lookahead}")
+    stop = min(frames, end + lookahead)
+    return min((c for c in cuts if end <= c < stop), default=stop)

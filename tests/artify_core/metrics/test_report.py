@@ -94,7 +94,7 @@ def test_end_to_end_on_bikes_with_the_arbitrary_model(tmp_path):
     from artify_core.errors import WeightsUnavailableError
     from artify_core.images import load_image
     from artify_core.models import StyleImage, load_model
-    from artify_core.temporal import TemporalSmoother
+    from artify_core.temporal.smoothing import smooth_frames
     from artify_core.video import read_frames
 
     bikes, starry = MEDIA / "content" / "bikes.mp4", MEDIA / "style" / "starrynight.jpg"
@@ -106,7 +106,7 @@ def test_end_to_end_on_bikes_with_the_arbitrary_model(tmp_path):
         pytest.skip(str(exc))
     content = read_frames(bikes, end=10)
     stylized = model.stylize(content, model.prepare_style([StyleImage(load_image(starry))]))
-    smoothed = TemporalSmoother().process(content, stylized)
+    smoothed = smooth_frames(content, stylized)
     clip = write_video(tmp_path / "content.mp4", content)
     raw = evaluate_video(write_video(tmp_path / "raw.mp4", stylized), clip, [starry], report_dir=tmp_path / "raw")
     smooth = evaluate_video(write_video(tmp_path / "smooth.mp4", smoothed), clip, [starry])
