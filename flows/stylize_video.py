@@ -25,6 +25,7 @@ from artify_core.pipeline.excerpt import plan_excerpt
 from artify_core.pipeline.naming import output_name, report_name
 from artify_core.pipeline.preflight import check_video_request
 from artify_core.pipeline.styles import StyleInput, classify_style_sources, localized
+from artify_core.pipeline.stylize import ChunkHandover
 from artify_core.settings import NO_STYLE, ScheduleOptions, VideoRequest
 from artify_core.storage.uri import is_remote
 from artify_core.temporal.smoothing import settings_from_options
@@ -138,8 +139,9 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
         if run.workers or run.dask_address:
             outcomes = stylize_chunks.with_options(
                 task_runner=chunk_task_runner(run.workers, run.dask_address, run.device))(jobs)
-        else:  # one at a time: a failure stops the run
-            outcomes = [stylize_chunk_task(job).result() for job in jobs]
+        else:  # one at a time: a failure stops the run; neighbours share the frames both stylize
+            handover = ChunkHandover()
+            outcomes = [stylize_chunk_task(job, handover).result() for job in jobs]
     finally:
         remove()
 

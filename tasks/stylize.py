@@ -20,7 +20,7 @@ from artify_core.foundation.publish import scratch_directory
 from artify_core.pipeline.chunks import Chunk
 from artify_core.pipeline.keys import chunk_object
 from artify_core.pipeline.styles import StylePlan
-from artify_core.pipeline.stylize import stylize_chunk
+from artify_core.pipeline.stylize import ChunkHandover, stylize_chunk
 from artify_core.settings import EncodingOptions
 from artify_core.storage import open_store
 from artify_core.storage.locks import store_lock
@@ -61,24 +61,26 @@ class ChunkOutcome:
 
 @task(cache_policy=NO_CACHE, task_run_name="stylize chunk {job.chunk.index}", retries=1,
       retry_delay_seconds=5, retry_condition_fn=transient_only, persist_result=False)
-def stylize_chunk_task(job: ChunkJob) -> State:
-    """Frames ``[chunk.start, chunk.end)`` stylized into the store; a ``Cached`` state when found there."""
+def stylize_chunk_task(job: ChunkJob, handover: ChunkHandover | None = None) -> State:
+    """Frames ``[chunk.start, chunk.end)`` stylized into the store; a ``Cached`` state when found there.
+    ``handover``: shared by chunks run one after another in this process (``ChunkHandover``)."""
     store, name = open_store(job.store_uri), chunk_object(job.key)
     if not store.exists(name):
         with store_lock(job.store_uri, name, on_wait=lambda: get_run_logger().info(
                 "chunk %d: another run is stylizing it; waiting", job.chunk.index)):
             if not store.exists(name):  # another run may have finished it while this one waited
-                _stylize_into(store, name, job)
+                _stylize_into(store, name, job, handover)
                 return Completed(data=ChunkOutcome(job.chunk.index, job.key, job.chunk.frames, False))
     report_frames(job.chunk.frames)
     return Completed(data=ChunkOutcome(job.chunk.index, job.key, job.chunk.frames, True), name="Cached",
                      message="found in the artifact store")
 
 
-def _stylize_into(store, name: str, job: ChunkJob) -> None:
+def _stylize_into(store, name: str, job: ChunkJob, handover: ChunkHandover | None) -> None:
     with scratch_directory("chunk") as scratch:
         result = stylize_chunk(job.info, job.chunk, get_model(job.spec), job.plan, scratch / "chunk.mp4",
                                height=job.height, strength=job.strength, smoothing=job.smoothing,
-                               cuts=job.cuts, encode=job.encode, on_frames=report_frames, style_scale=job.style_scale)
+                               cuts=job.cuts, encode=job.encode, on_frames=report_frames, style_scale=job.style_scale,
+                               handover=handover)
         store.put_file(name, result.path)
     get_run_logger().info("chunk %d: %d frames in %.1f s", job.chunk.index, result.frames, result.seconds)

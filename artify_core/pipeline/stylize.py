@@ -45,6 +45,39 @@ class ChunkResult:
     seconds: float
 
 
+class ChunkHandover:
+    """Model outputs one chunk made for its successor, when chunks run one after another.
+
+    Seamless chunks overlap: chunk i stylizes ``lookahead`` frames past its end
+    for the backward pass, and chunk i+1 stylizes ``warmup`` frames before its
+    start; those are the same frames. Chunk i puts its model outputs of
+    ``[warmup_start(end), lookahead_end(end))`` here and chunk i+1 takes them
+    instead of stylizing them again, so a sequential run pays for the overlap
+    once instead of twice. Holds one hand-over at a time, up to ``max_bytes``;
+    stateless models only (a sequence model must see every frame itself).
+    Outputs are those of a batch the model ran in chunk i: equal to chunk
+    i+1's own within a level (batch composition).
+    """
+
+    def __init__(self, max_bytes: int = 1 << 30):
+        self.max_bytes = max_bytes
+        self._first: int | None = None
+        self._frames: np.ndarray | None = None
+
+    def put(self, first_frame: int, frames: np.ndarray) -> None:
+        """Keeps the model's RGB uint8 outputs (n, H, W, 3) for frames from ``first_frame`` on."""
+        if frames.nbytes <= self.max_bytes:
+            self._first, self._frames = first_frame, frames
+        else:
+            self._first = self._frames = None
+
+    def take(self, first_frame: int) -> np.ndarray | None:
+        """The outputs from ``first_frame`` on, if the last hand-over starts there; then forgotten."""
+        frames, matches = self._frames, self._first == first_frame
+        self._first = self._frames = None
+        return frames if matches else None
+
+
 def stylize_chunk(
     info: VideoInfo,
     chunk: Chunk,
@@ -61,6 +94,7 @@ def stylize_chunk(
     encode: EncodingOptions = EncodingOptions(),
     on_frames: Callable[[int], None] | None = None,
     style_scale: float | None = None,
+    handover: ChunkHandover | None = None,
 ) -> ChunkResult:
     """Stylizes frames ``[chunk.start, chunk.end)`` of the video into ``destination``.
 
@@ -73,13 +107,15 @@ def stylize_chunk(
     independent of them. ``cuts``: the content's scene cuts, where smoothing and
     sequence models restart. ``style_scale``: brush-stroke size relative to the
     frame (``scale.stylize_at_scale``); None paints at the output size.
+    ``handover``: see ``ChunkHandover``.
     """
     started = time.perf_counter()
     width, out_height = output_size(info, height)
     with VideoWriter(destination, width=width, height=out_height, fps=info.fps, crf=encode.crf,
                      preset=encode.preset, times=info.times.window(chunk.start, chunk.end)) as writer:
         for emitted in iter_stylized(info, chunk, model, plan, height=height, strength=strength, smoothing=smoothing,
-                                     cuts=cuts, overlap=overlap, batch_frames=batch_frames, style_scale=style_scale):
+                                     cuts=cuts, overlap=overlap, batch_frames=batch_frames, style_scale=style_scale,
+                                     handover=handover):
             writer.write(emitted)
             if on_frames is not None:
                 on_frames(len(emitted))
@@ -100,11 +136,13 @@ def iter_stylized(
     overlap: int | None = None,
     batch_frames: int | None = None,
     style_scale: float | None = None,
+    handover: ChunkHandover | None = None,
 ) -> Iterator[np.ndarray]:
     """The stylized frames ``[chunk.start, chunk.end)`` as RGB uint8 batches (n, H, W, 3), in
     order: what ``stylize_chunk`` encodes (warm-up, schedule, scale and smoothing included).
     ``batch_frames``: frames per decoded batch; None sizes batches from the frame size
-    (``memory.stream_frames``: 8 up to 1080p, fewer above, 1 at 8K)."""
+    (``memory.stream_frames``: 8 up to 1080p, fewer above, 1 at 8K). ``handover``: model outputs
+    shared with the neighbouring chunks when they run one after another (``ChunkHandover``)."""
     if batch_frames is None:
         batch_frames = stream_frames(*output_size(info, height), MemoryBudget().resolve("cpu"))
     begin = chunk_warmup_start(chunk, model, smoothing, cuts, overlap)
@@ -130,14 +168,27 @@ def iter_stylized(
     # A backward pass needs frames past the chunk's end; they are stylized and smoothed, not emitted.
     end = (lookahead_end(chunk.end, smoothing.lookahead, info.frames, cuts) if smoother is not None
            else chunk.end)
+    # Model outputs a neighbour chunk already made (the frames both need), and those to pass on.
+    reused = handover.take(begin) if handover is not None and sequence is None else None
+    passed_from = (warmup_start(chunk.end, smoothing.warmup, cuts) if smoother is not None and chunk.end < info.frames
+                   else end)
+    passing: list[np.ndarray] = []
     position = out_position = begin
     try:
         for batch in batches(start=begin, end=end):
             if smoother is not None:
                 smoother.submit(batch)  # the flow is estimated on the pool while the model runs
-            stylized = stylize_at_scale(
-                lambda frames: stylize_scheduled(model, frames, plan, position, strength=strength, sequence=sequence),
-                batch, style_scale)
+            known = 0 if reused is None else max(0, min(len(batch), len(reused) - (position - begin)))
+            stylized = np.empty_like(batch)
+            if known:
+                stylized[:known] = reused[position - begin:position - begin + known]
+            if known < len(batch):
+                first = position + known
+                stylized[known:] = stylize_at_scale(
+                    lambda frames: stylize_scheduled(model, frames, plan, first, strength=strength, sequence=sequence),
+                    batch[known:], style_scale)
+            if position + len(batch) > passed_from:
+                passing.append(stylized[max(0, passed_from - position):])
             position += len(batch)
             finished = smoother.process(batch, stylized) if smoother is not None else stylized
             emitted, out_position = _within(finished, out_position, chunk)
@@ -147,6 +198,8 @@ def iter_stylized(
             emitted, out_position = _within(smoother.finish(), out_position, chunk)
             if len(emitted):
                 yield emitted
+        if handover is not None and sequence is None and passing:
+            handover.put(passed_from, np.concatenate(passing))
     finally:
         if smoother is not None:
             smoother.close()

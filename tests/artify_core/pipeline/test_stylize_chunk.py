@@ -47,13 +47,23 @@ def video30(tmp_path_factory):
     return path
 
 
-def run_chunks(video, directory, chunk_frames, smoothing, overlap=None):
+class CountingModel(FlickeringModel):
+    def __init__(self):
+        self.frames = 0
+
+    def stylize(self, frames, style, *, strength=1.0):
+        self.frames += len(frames)
+        return super().stylize(frames, style, strength=strength)
+
+
+def run_chunks(video, directory, chunk_frames, smoothing, overlap=None, model=None, handover=None):
     info = probe_video(video)
     plan = StylePlan((None,), single_schedule(0, info.frames, info.fps))
     segments = []
     for chunk in plan_chunks(info.frames, chunk_frames):
-        result = stylize_chunk(info, chunk, FlickeringModel(), plan, directory / f"c{chunk.index}.mp4",
-                               smoothing=smoothing, overlap=overlap, encode=LOSSLESS, batch_frames=4)
+        result = stylize_chunk(info, chunk, model or FlickeringModel(), plan, directory / f"c{chunk.index}.mp4",
+                               smoothing=smoothing, overlap=overlap, encode=LOSSLESS, batch_frames=4,
+                               handover=handover)
         assert result.frames == chunk.frames
         segments.append(result.path)
     out = concat_segments(segments, directory / f"out{chunk_frames}-{overlap}.mp4")
@@ -70,6 +80,21 @@ def test_overlapping_chunks_match_one_pass(tmp_path, video30):
     cold_error = np.abs(cold - whole)[[12, 24]].mean()
     assert seam_error < 1.0, seam_error
     assert cold_error > 5 * max(seam_error, 0.5), (cold_error, seam_error)  # without warm-up the seam shows
+
+
+def test_the_default_method_joins_chunks_without_seams_and_hands_over_shared_frames(tmp_path, video30):
+    from artify_core.pipeline.stylize import ChunkHandover
+
+    smoothing = SmoothingSettings()  # bidirectional: warm-up before and look-ahead after each chunk
+    whole = run_chunks(video30, tmp_path, 30, smoothing)
+    alone, handed = CountingModel(), CountingModel()
+    chunked = run_chunks(video30, tmp_path, 12, smoothing, model=alone)
+    shared = run_chunks(video30, tmp_path, 12, smoothing, model=handed, handover=ChunkHandover())
+    for result in (chunked, shared):
+        assert np.abs(result - whole)[[11, 12, 23, 24]].mean() < 1.0
+    # Without a hand-over each boundary's warm-up and look-ahead frames are stylized twice.
+    assert alone.frames > 30 + 2 * smoothing.lookahead and handed.frames == 30  # each frame once
+    np.testing.assert_array_equal(shared, chunked)  # a deterministic model: the very same frames
 
 
 def test_smoothing_reduces_flicker_and_can_be_turned_off(tmp_path, video30):
