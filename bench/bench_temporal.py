@@ -1,13 +1,22 @@
-"""Temporal coherence, measured: per-frame stylization vs smoothed, and chunk seams.
+"""Temporal coherence, measured: every temporal method on both clips, the default against
+``--no-smooth`` through the real pipeline, and the temporal stage's throughput — one run.
 
-For each clip: the ``stylize_video`` flow with ``smooth=False`` and with the
-default smoothing, both evaluated by ``artify_core.metrics.evaluate_video``
-(warping-error ratio, Gram style distance, SSIM), then the smoothed run with
-one chunk for the whole video, to compare the per-frame warping error at
-chunk boundaries. Writes reports (plots, contact sheets) under ``--out`` and
-a strip of the frames around the first two cuts, to check for ghosting.
+1. Methods. Each clip is stylized once per frame (arbitrary model + the style);
+   every method then smooths those same frames (timed: ms/frame at the clip's
+   size), the result is encoded (crf 18, as the pipeline does) and scored by
+   ``artify_core.metrics.evaluate_video`` (DIS "medium", full resolution: not
+   the smoother's flow), the content's cuts left out.
+2. Default vs ``--no-smooth``: the ``stylize_video`` flow (what ``artify
+   stylize`` runs: chunks with warm-up and look-ahead) with the default
+   smoothing and without, each evaluated as ``artify evaluate`` does; targets:
+   ratio <= 0.2x, Gram <= 1.10x, SSIM >= the unsmoothed run's.
+3. Throughput at 720p (bigbuckbunny_720p): smoothing alone (stylized frames
+   given) in frames per second, and end-to-end decode → model → smoothing →
+   encode with the default smoothing ÷ without, both timed in this run.
+4. Pictures: frames around two of bikes.mp4's cuts and of the bunny's moving
+   character, per-frame vs default, under ``--out``.
 
-    python bench/bench_temporal.py [--out bench-out/temporal] [--clips bikes bunny]
+    python bench/bench_temporal.py [--out bench-out/temporal] [--clips bikes bunny] [--parts 1 2 3]
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import json
 import os
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -27,22 +37,163 @@ sys.path.insert(0, str(REPO))
 SHARED = REPO.parent / "shared" / "media"
 CLIPS = {"bikes": SHARED / "content" / "bikes.mp4", "bunny": SHARED / "content" / "bigbuckbunny_720p.mp4"}
 
+# (label, SmoothingSettings keywords); None = the per-frame frames as they are.
+METHOD_ROWS: list[tuple[str, dict | None]] = [
+    ("per-frame (--no-smooth)", None),
+    ("forward 0.5, strict masks (first generation)",
+     dict(method="forward", strength=0.5, detail=0.0, relative=0.01, absolute=0.5, motion_boundaries=True,
+          flow_height=0)),
+    ("forward 0.7", dict(method="forward")),
+    ("long-term 0.7 (t-1, t-5)", dict(method="long-term")),
+    ("gradient 0.7 (screened Poisson)", dict(method="gradient")),
+    ("gradient 0.9 (screened Poisson)", dict(method="gradient", strength=0.9)),
+    ("bidirectional 0.7, no texture restoration", dict(method="bidirectional", detail=0.0)),
+    ("bidirectional 0.7, bilinear warps", dict(method="bidirectional", interpolation="bilinear")),
+    ("bidirectional 0.7, full-resolution flow", dict(method="bidirectional", flow_height=0)),
+    ("bidirectional 0.7 (default)", dict()),
+]
 
-def cut_strip(video: Path, cuts: list[int], path: Path, around: int = 2) -> Path:
-    """Frames cut-2 .. cut+1 of the first two cuts, one row per cut."""
+
+def stylized_frames(clip: Path, style: str, cache: Path):
+    """(content, per-frame stylized) RGB uint8 arrays of the whole clip, cached under ``cache``."""
+    import numpy as np
+
+    from artify_core.images import load_image
+    from artify_core.models import StyleImage, load_model
+    from artify_core.video import read_frames
+
+    content = read_frames(clip)
+    path = cache / f"{clip.stem}.stylized.npy"
+    if path.exists():
+        return content, np.load(path)
+    model = load_model("arbitrary", device="cpu")
+    embedding = model.prepare_style([StyleImage(load_image(style))])
+    stylized = np.concatenate([model.stylize(content[i:i + 8], embedding) for i in range(0, len(content), 8)])
+    np.save(path, stylized)
+    return content, stylized
+
+
+def encode(frames, path: Path, fps: Fraction) -> Path:
+    from artify_core.video import VideoWriter
+
+    with VideoWriter(path, width=frames.shape[2], height=frames.shape[1], fps=fps, crf=18, preset="medium") as writer:
+        writer.write(frames)
+    return path
+
+
+def compare_methods(name: str, clip: Path, style: str, out: Path) -> list[dict]:
+    from artify_core.keyframes import detect_video_cuts
+    from artify_core.metrics import evaluate_video
+    from artify_core.temporal.smoothing import SmoothingSettings, smooth_frames
+    from artify_core.video import probe_video
+
+    info, cuts = probe_video(clip), detect_video_cuts(clip)
+    content, stylized = stylized_frames(clip, style, out)
+    rows = []
+    for label, options in METHOD_ROWS:
+        started = time.perf_counter()
+        frames = stylized if options is None else smooth_frames(content, stylized, SmoothingSettings(**options),
+                                                                cuts=cuts)
+        ms = 1000 * (time.perf_counter() - started) / len(content)
+        video = encode(frames, out / f"{name}.{len(rows)}.mp4", info.fps)
+        result = evaluate_video(video, clip, [style], cuts=cuts)
+        rows.append(dict(clip=name, method=label, ratio=result.warping_error_ratio, gram=result.style_distance,
+                         ssim=result.ssim, ms_per_frame=None if options is None else ms))
+        print(f"  {name:5s} {label:45s} ratio {result.warping_error_ratio:6.2f}  gram {result.style_distance:.4f}  "
+              f"ssim {result.ssim:.3f}  " + ("" if options is None else f"{ms:6.1f} ms/frame"), flush=True)
+    return rows
+
+
+def default_vs_no_smooth(name: str, clip: Path, style: str, out: Path) -> dict:
+    from artify_core.keyframes import detect_video_cuts
+    from artify_core.metrics import evaluate_video
+    from artify_core.settings import VideoRequest
+    from flows.stylize_video import stylize_video
+
+    cuts, results = detect_video_cuts(clip), {}
+    for label, smooth in (("no-smooth", False), ("default", True)):
+        video = out / f"{name}.flow.{label}.mp4"
+        stylize_video(VideoRequest(content=str(clip), style=[style], output=str(video), smoothing={"smooth": smooth},
+                                   execution={"device": "cpu", "store": str(out / "store")}))
+        results[label] = evaluate_video(video, clip, [style], cuts=cuts)
+    raw, smooth = results["no-smooth"], results["default"]
+    row = dict(clip=name, ratio=[raw.warping_error_ratio, smooth.warping_error_ratio],
+               gram=[raw.style_distance, smooth.style_distance], ssim=[raw.ssim, smooth.ssim],
+               ratio_x=smooth.warping_error_ratio / raw.warping_error_ratio,
+               gram_x=smooth.style_distance / raw.style_distance)
+    row["targets_met"] = row["ratio_x"] <= 0.2 and row["gram_x"] <= 1.10 and smooth.ssim >= raw.ssim
+    print(f"  {name}: ratio {raw.warping_error_ratio:.2f} -> {smooth.warping_error_ratio:.2f} "
+          f"({row['ratio_x']:.3f}x), gram {raw.style_distance:.4f} -> {smooth.style_distance:.4f} "
+          f"({row['gram_x']:.3f}x), ssim {raw.ssim:.3f} -> {smooth.ssim:.3f}; targets met: {row['targets_met']}",
+          flush=True)
+    return row
+
+
+def throughput(clip: Path, style: str, out: Path) -> dict:
+    """Smoothing-only fps and end-to-end smoothed ÷ unsmoothed, 720p, timed in this run."""
+    from artify_core.images import load_image
+    from artify_core.keyframes import detect_video_cuts
+    from artify_core.keyframes.schedule import single_schedule
+    from artify_core.models import StyleImage, load_model
+    from artify_core.pipeline.chunks import Chunk
+    from artify_core.pipeline.stylize import ChunkHandover, stylize_chunk
+    from artify_core.pipeline.styles import StylePlan
+    from artify_core.temporal.smoothing import SmoothingSettings, smooth_frames
+    from artify_core.video import probe_video
+
+    info, cuts = probe_video(clip), detect_video_cuts(clip)
+    content, stylized = stylized_frames(clip, style, out)
+    smooth_frames(content[:16], stylized[:16])  # warm-up: thread pool, kernels
+    started = time.perf_counter()
+    smooth_frames(content, stylized, cuts=cuts)
+    smoothing_fps = len(content) / (time.perf_counter() - started)
+
+    model = load_model("arbitrary", device="cpu")
+    plan = StylePlan((model.prepare_style([StyleImage(load_image(style))]),), single_schedule(0, info.frames, info.fps))
+    seconds = {}
+    for label, smoothing in (("no-smooth", None), ("default", SmoothingSettings())):
+        started = time.perf_counter()
+        handover = ChunkHandover()  # as the flow runs chunks: one after another, overlap frames handed over
+        for index, start in enumerate(range(0, info.frames, 100)):  # the default 100-frame chunks
+            chunk = Chunk(index, start, min(info.frames, start + 100))
+            stylize_chunk(info, chunk, model, plan, out / f"throughput.{label}.{index}.mp4", smoothing=smoothing,
+                          cuts=cuts, handover=handover)
+        seconds[label] = time.perf_counter() - started
+    row = dict(size=f"{info.width}x{info.height}", frames=info.frames, smoothing_only_fps=smoothing_fps,
+               end_to_end_fps={k: info.frames / v for k, v in seconds.items()},
+               smoothed_over_unsmoothed=seconds["no-smooth"] / seconds["default"])
+    print(f"  {row['size']}: smoothing only {smoothing_fps:.1f} fps; end-to-end {row['end_to_end_fps']['default']:.2f} "
+          f"fps smoothed vs {row['end_to_end_fps']['no-smooth']:.2f} unsmoothed = "
+          f"{row['smoothed_over_unsmoothed']:.2f}", flush=True)
+    return row
+
+
+def pictures(out: Path, style: str) -> list[str]:
+    """Frames around bikes.mp4's first two cuts and the bunny's character: per-frame (top) vs default."""
     import numpy as np
     from PIL import Image
 
+    from artify_core.keyframes import detect_video_cuts
     from artify_core.video import read_frames
 
-    rows = []
-    for cut in cuts[:2]:
-        frames = read_frames(video, start=max(0, cut - around), end=cut + around)
-        rows.append(np.concatenate(list(frames), axis=1))
-    width = max(r.shape[1] for r in rows)
-    sheet = np.concatenate([np.pad(r, ((0, 4), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows])
-    Image.fromarray(sheet).save(path)
-    return path
+    made = []
+    strips = {"bikes": [(c - 2, c + 2) for c in detect_video_cuts(CLIPS["bikes"])[:2]], "bunny": [(60, 66)]}
+    for name, windows in strips.items():
+        raw, smooth = out / f"{name}.flow.no-smooth.mp4", out / f"{name}.flow.default.mp4"
+        if not raw.exists() or not smooth.exists():
+            continue
+        rows = []
+        for start, end in windows:
+            for video in (raw, smooth):
+                frames = read_frames(video, start=start, end=end)
+                rows.append(np.concatenate([np.pad(f, ((2, 2), (2, 2), (0, 0)), constant_values=255)
+                                            for f in frames], axis=1))
+        sheet = Image.fromarray(np.concatenate(rows))
+        sheet.thumbnail((2400, 2400))
+        path = out / f"{name}.frames.jpg"
+        sheet.save(path, quality=88)
+        made.append(str(path))
+    return made
 
 
 def main() -> None:
@@ -50,55 +201,28 @@ def main() -> None:
     parser.add_argument("--out", default=str(REPO / "bench-out" / "temporal"))
     parser.add_argument("--clips", nargs="+", default=list(CLIPS), choices=list(CLIPS))
     parser.add_argument("--style", default=str(SHARED / "style" / "starrynight.jpg"))
-    parser.add_argument("--chunk-frames", type=int, default=50)
-    parser.add_argument("--crf", type=int, default=18,
-                        help="x264 quality; 0 (lossless) separates smoothing seams from the codec's keyframe at "
-                             "each chunk start")
+    parser.add_argument("--parts", nargs="+", type=int, default=[1, 2, 3], choices=[1, 2, 3],
+                        help="which parts to run (pictures come with part 2)")
     args = parser.parse_args()
-
-    from artify_core.keyframes import detect_video_cuts
-    from artify_core.metrics import evaluate_video
-    from artify_core.settings import VideoRequest
-    from flows.stylize_video import stylize_video
-
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    table = {}
-    for name in args.clips:
-        clip = CLIPS[name]
-        cuts = detect_video_cuts(clip)
-        results = {}
-        for label, smooth, chunk in (("per-frame", False, args.chunk_frames), ("smoothed", True, args.chunk_frames),
-                                     ("smoothed-1-chunk", True, 100000)):
-            video = out / f"{name}.{label}.mp4"
-            stylize_video(VideoRequest(
-                content=str(clip), style=[args.style], output=str(video), smoothing={"smooth": smooth},
-                encoding={"crf": args.crf, "preset": "ultrafast" if args.crf == 0 else "medium"},
-                execution={"device": "cpu", "chunk_frames": chunk, "store": str(out / "store")}))
-            started = time.perf_counter()
-            result = evaluate_video(video, clip, [args.style], cuts=cuts, report_dir=out / f"{name}.{label}.report")
-            results[label] = result
-            print(f"{name} {label:17s} ratio {result.warping_error_ratio:7.2f}  gram {result.style_distance:.4f}  "
-                  f"ssim {result.ssim:.4f}  evaluation {1000 * (time.perf_counter() - started) / result.frames:.0f} "
-                  f"ms/frame", flush=True)
-        raw, smooth, whole = results["per-frame"], results["smoothed"], results["smoothed-1-chunk"]
-        starts = [c for c in range(args.chunk_frames, raw.frames, args.chunk_frames) if c not in cuts]
-        boundary = smooth.per_frame.warping_error[starts] / whole.per_frame.warping_error[starts]
-        table[name] = {
-            "cuts": cuts,
-            "ratio": [raw.warping_error_ratio, smooth.warping_error_ratio],
-            "ratio_change": smooth.warping_error_ratio / raw.warping_error_ratio - 1,
-            "gram_change": smooth.style_distance / raw.style_distance - 1,
-            "ssim": [raw.ssim, smooth.ssim],
-            "chunk_boundary_frames": starts,
-            "boundary_error_vs_one_chunk": [float(x) for x in boundary],
-            "evaluation_ms_per_frame": 1000 * smooth.seconds_per_frame,
-        }
-        if cuts:
-            table[name]["cut_strip"] = str(cut_strip(out / f"{name}.smoothed.mp4", cuts, out / f"{name}.cuts.png"))
-        print(json.dumps({name: table[name]}, indent=1), flush=True)
-    (out / "summary.json").write_text(json.dumps(table, indent=1))
-    print(f"summary: {out / 'summary.json'}")
+
+    summary: dict = {"methods": [], "default": [], "throughput": None}
+    if 1 in args.parts:
+        print("1. methods (same per-frame frames, smoothed, encoded crf 18, evaluated)", flush=True)
+        for name in args.clips:
+            summary["methods"] += compare_methods(name, CLIPS[name], args.style, out)
+    if 2 in args.parts:
+        print("2. default vs --no-smooth through the stylize_video flow", flush=True)
+        for name in args.clips:
+            summary["default"].append(default_vs_no_smooth(name, CLIPS[name], args.style, out))
+        summary["pictures"] = pictures(out, args.style)
+    if 3 in args.parts:
+        print("3. throughput at 720p (this machine)", flush=True)
+        summary["throughput"] = throughput(CLIPS["bunny"], args.style, out)
+    name = "summary.json" if len(args.parts) == 3 else f"summary.parts-{'-'.join(map(str, args.parts))}.json"
+    (out / name).write_text(json.dumps(summary, indent=1))
+    print(f"summary: {out / name}")
 
 
 if __name__ == "__main__":
