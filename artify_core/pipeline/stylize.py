@@ -163,7 +163,7 @@ def iter_stylized(
         batches = partial(grid_batches, info.path, batch_frames=batch_frames, height=height, info=info)
         sequence.warm_up_stream(batches(start=context, end=begin), context)
     smoother = (TemporalSmoother(smoothing, cuts=cuts, start_frame=begin, device=getattr(model, "device", "cpu"),
-                                 window=max(4 * batch_frames, smoothing.lookahead))
+                                 window=max(8 * batch_frames, smoothing.lookahead))
                 if smoothing is not None and smoothing.enabled else None)
     # A backward pass needs frames past the chunk's end; they are stylized and smoothed, not emitted.
     end = (lookahead_end(chunk.end, smoothing.lookahead, info.frames, cuts) if smoother is not None
