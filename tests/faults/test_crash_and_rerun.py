@@ -28,7 +28,7 @@ RERUN_TIMEOUT_S = 300
 
 def artify_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ARTIFY_"))}
-    (tmp_path / "tmp").mkdir(exist_ok=True)
+    (tmp_path / "tmp").mkdir(parents=True, exist_ok=True)
     env.update({"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
                 "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120", "TMPDIR": str(tmp_path / "tmp"),
                 "ARTIFY_CACHE": str(tmp_path / "cache"), **extra})
