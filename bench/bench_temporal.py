@@ -46,10 +46,11 @@ METHOD_ROWS: list[tuple[str, dict | None]] = [
     ("forward 0.7", dict(method="forward")),
     ("long-term 0.7 (t-1, t-5)", dict(method="long-term")),
     ("gradient 0.7 (screened Poisson)", dict(method="gradient")),
-    ("gradient 0.9 (screened Poisson)", dict(method="gradient", strength=0.9)),
+    ("gradient 0.9, λ=1 (carries down to ~6 px)", dict(method="gradient", strength=0.9, screening=1.0)),
     ("bidirectional 0.7, no texture restoration", dict(method="bidirectional", detail=0.0)),
     ("bidirectional 0.7, bilinear warps", dict(method="bidirectional", interpolation="bilinear")),
-    ("bidirectional 0.7, full-resolution flow", dict(method="bidirectional", flow_height=0)),
+    ("bidirectional 0.7, flow at full resolution", dict(method="bidirectional", flow_height=0)),
+    ("bidirectional 0.7, flow at 180 lines", dict(method="bidirectional", flow_height=180)),
     ("bidirectional 0.7 (default)", dict()),
 ]
 

@@ -277,7 +277,8 @@ class TemporalSmoother:
             near = self._motion_field(motion.to_earlier, motion.earlier_mask, stylized)
             if settings.method == "gradient":
                 output = carry_low_band(ops, stylized, self._previous, near, settings.strength,
-                                        settings.interpolation, settings.screening, factor=4)
+                                        settings.interpolation, settings.screening,
+                                        factor=poisson_factor(settings.screening))
             elif settings.method == "long-term" and index - settings.long_term_offset >= self._shot_start \
                     and index in self._anchors:
                 anchor_motion = self._anchors.pop(index).result()
@@ -350,6 +351,12 @@ class TemporalSmoother:
         elif frames.shape[1:] != self._shape:
             raise InputError(f"frames are {frames.shape[1:]} but the smoother follows {self._shape}; "
                              "a smoother follows one video at one size")
+
+
+def poisson_factor(screening: float) -> int:
+    """The coarsest grid (1/factor resolution, at most 8) that still has 4 samples per wavelength
+    of the screened-Poisson low-pass's cutoff, 2π/sqrt(λ) pixels."""
+    return max(1, min(8, int(2 * math.pi / math.sqrt(screening) / 4)))
 
 
 def settings_from_options(options) -> SmoothingSettings | None:
