@@ -24,9 +24,10 @@ medium, ½ res  4 ms,  1.20e-3       33 ms, 1.62e-4
 =============  ===================  ===================
 
 "medium" at full resolution is the most accurate and the default here (the
-metrics use it); temporal smoothing uses "fast", which smoothed as well as
-"medium" when judged by an independent flow (see ``smoothing``). Half
-resolution costs accuracy on these clips; ``scale`` is there for 4K input.
+metrics use it). Temporal smoothing uses "fast" on frames of at most 360 lines
+(``motion``): it needs the motion of surfaces, and measured by the metrics'
+own flow it smoothed the 720p clip as well as a full-resolution flow did
+(``bench/bench_temporal.py``).
 """
 
 from __future__ import annotations
