@@ -82,7 +82,7 @@ def encode(frames, path: Path, fps: Fraction) -> Path:
     return path
 
 
-def compare_methods(name: str, clip: Path, style: str, out: Path) -> list[dict]:
+def compare_methods(name: str, clip: Path, style: str, out: Path, rows: list[int] | None = None) -> list[dict]:
     from artify_core.keyframes import detect_video_cuts
     from artify_core.metrics import evaluate_video
     from artify_core.temporal.smoothing import SmoothingSettings, smooth_frames
@@ -90,13 +90,14 @@ def compare_methods(name: str, clip: Path, style: str, out: Path) -> list[dict]:
 
     info, cuts = probe_video(clip), detect_video_cuts(clip)
     content, stylized = stylized_frames(clip, style, out)
+    chosen = [METHOD_ROWS[i] for i in rows] if rows else METHOD_ROWS
     rows = []
-    for label, options in METHOD_ROWS:
+    for label, options in chosen:
         started = time.perf_counter()
         frames = stylized if options is None else smooth_frames(content, stylized, SmoothingSettings(**options),
                                                                 cuts=cuts)
         ms = 1000 * (time.perf_counter() - started) / len(content)
-        video = encode(frames, out / f"{name}.{len(rows)}.mp4", info.fps)
+        video = encode(frames, out / f"{name}.{label.split(',')[0].split(' ')[0]}.{len(rows)}.mp4", info.fps)
         result = evaluate_video(video, clip, [style], cuts=cuts)
         rows.append(dict(clip=name, method=label, ratio=result.warping_error_ratio, gram=result.style_distance,
                          ssim=result.ssim, ms_per_frame=None if options is None else ms))
@@ -207,6 +208,8 @@ def main() -> None:
     parser.add_argument("--style", default=str(SHARED / "style" / "starrynight.jpg"))
     parser.add_argument("--parts", nargs="+", type=int, default=[1, 2, 3], choices=[1, 2, 3],
                         help="which parts to run (pictures come with part 2)")
+    parser.add_argument("--method-clips", nargs="+", choices=list(CLIPS), help="part 1 on these clips only")
+    parser.add_argument("--rows", nargs="+", type=int, help="part 1: only these rows of METHOD_ROWS (0-based)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -214,8 +217,8 @@ def main() -> None:
     summary: dict = {"methods": [], "default": [], "throughput": None}
     if 1 in args.parts:
         print("1. methods (same per-frame frames, smoothed, encoded crf 18, evaluated)", flush=True)
-        for name in args.clips:
-            summary["methods"] += compare_methods(name, CLIPS[name], args.style, out)
+        for name in args.method_clips or args.clips:
+            summary["methods"] += compare_methods(name, CLIPS[name], args.style, out, args.rows)
     if 2 in args.parts:
         print("2. default vs --no-smooth through the stylize_video flow", flush=True)
         for name in args.clips:
