@@ -241,6 +241,9 @@ def _configure_prefect(verbose: bool) -> None:
     # nothing of Prefect's (its handlers' level CRITICAL); what runs still logs to Prefect's API.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+    # The temporary server Prefect starts when none is configured takes 6–9 s on an idle 2-core
+    # machine and over 20 s (Prefect's default limit) on a busy one; a busy worker should not fail.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     if not verbose:
         for handler in ("CONSOLE", "DEBUG"):
             os.environ.setdefault(f"PREFECT_LOGGING_HANDLERS_{handler}_LEVEL", "CRITICAL")
