@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 
 from artify_core.temporal.flow import FlowEstimator
-from artify_core.temporal.functional import consistency_mask
+from artify_core.temporal.functional import consistency_mask, warp
 
 
 @dataclass(frozen=True)
@@ -66,17 +66,20 @@ class MotionEstimator:
         flow_height: working resolution in lines (0: full resolution).
         relative, absolute, motion_boundaries: consistency tolerances, as
             ``functional.consistency_mask`` (``absolute`` in full-resolution pixels²).
+        photometric: also distrust pixels whose content, carried along the flow, differs from the
+            content there by more than this many levels (mean over RGB; 0: no such check).
         threads: pool size; 0 estimates in the calling thread when asked.
     """
 
     def __init__(self, make_flow: Callable[[], FlowEstimator], *, flow_height: int, relative: float,
-                 absolute: float, motion_boundaries: bool, threads: int | None = None):
+                 absolute: float, motion_boundaries: bool, photometric: float = 0.0, threads: int | None = None):
         import cv2
 
         self._cv2 = cv2
         self._make_flow = make_flow
         self.flow_height = flow_height
         self.relative, self.absolute, self.motion_boundaries = relative, absolute, motion_boundaries
+        self.photometric = photometric
         threads = min(4, os.cpu_count() or 1) if threads is None else threads
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="artify-flow") if threads > 0 else None
         self._local = threading.local()
@@ -102,9 +105,15 @@ class MotionEstimator:
         to_earlier, to_later = flow.estimate(np.stack([later, earlier]), np.stack([earlier, later]))
         # Tolerances are in pixels² of the grid the flows live on.
         absolute = self.absolute * (size[0] / height) ** 2
-        masks = consistency_mask(np.stack([to_earlier, to_later]), np.stack([to_later, to_earlier]),
-                                 relative=self.relative, absolute=absolute,
+        flows = np.stack([to_earlier, to_later])
+        masks = consistency_mask(flows, np.stack([to_later, to_earlier]), relative=self.relative, absolute=absolute,
                                  motion_boundaries=self.motion_boundaries)
+        if self.photometric > 0:
+            # Where the content carried along the flow does not look like the content it lands on
+            # (a thin moving part, an ear over the background), the output must not be carried either.
+            carried = warp(np.stack([earlier, later]).astype(np.float32), flows)
+            difference = np.abs(carried - np.stack([later, earlier])).mean(axis=-1)
+            masks *= difference <= self.photometric
         return PairMotion(to_earlier, to_later, masks[0], masks[1])
 
     def close(self) -> None:
