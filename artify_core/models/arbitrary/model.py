@@ -24,10 +24,12 @@ from artify_core.errors import InputError, WeightsUnavailableError
 import artify_core.models.arbitrary.onnx_weights as onnx_weights
 from artify_core.foundation.hashing import combine
 from artify_core.memory import MemoryBudget, model_pass
+from artify_core.models.arbitrary.feature_smoothing import StatisticsSmoother, check_feature_smoothing, warmup_frames
 from artify_core.models.arbitrary.tiling import stylize_tiled
 from artify_core.models.arbitrary.networks import (
     EMBEDDING_DIM,
     MIN_SIDE,
+    NormStatistics,
     StylePredictionNetwork,
     StyleTransferNetwork,
 )
@@ -38,6 +40,8 @@ from artify_core.foundation.weights import Weights, WeightsEnum, weights_home
 
 # Bump when the same weights would give different pixels (preprocessing, numerics).
 CODE_VERSION = "1"
+# Bump when feature smoothing (its layers, its average) would give different pixels.
+FEATURE_SMOOTHING_VERSION = "1"
 STYLE_SIZE = 256
 PREDICT_FILE = "arbitrary_predict.onnx"
 TRANSFORM_FILE = "arbitrary_transform.onnx"
@@ -239,7 +243,6 @@ class ArbitraryStylizer:
             raise InputError(f"style must be a ({self.embedding_dim},) embedding from prepare_style; got {style.shape}")
         return self.stylize_with_embeddings(frames, style, strength=strength)
 
-    @torch.inference_mode()
     def stylize_with_embeddings(
         self, frames: np.ndarray, embeddings: np.ndarray, *, strength: float = 1.0
     ) -> np.ndarray:
@@ -248,6 +251,12 @@ class ArbitraryStylizer:
         ``strength`` in [0, 1] interpolates, as Magenta does, between each
         frame's own embedding (0) and the style's (1).
         """
+        return self._stylize(frames, embeddings, strength)
+
+    @torch.inference_mode()
+    def _stylize(self, frames: np.ndarray, embeddings: np.ndarray, strength: float,
+                 statistics: NormStatistics | None = None) -> np.ndarray:
+        """``stylize_with_embeddings``; ``statistics`` replaces the norms' per-frame statistics (frames in order)."""
         check_frames(frames, "frames", min_side=MIN_SIDE)
         embeddings = self._check_embeddings(embeddings, len(frames))
         if not 0.0 <= strength <= 1.0:
@@ -257,13 +266,13 @@ class ArbitraryStylizer:
         outputs = [
             self._stylize_batch(frames[start:start + plan.frames],
                                 embeddings if len(embeddings) == 1 else embeddings[start:start + plan.frames],
-                                strength, plan.strip_bytes if plan.tiled else None)
+                                strength, plan.strip_bytes if plan.tiled else None, statistics)
             for start in range(0, len(frames), plan.frames)
         ]
         return np.concatenate(outputs) if outputs else frames.copy()
 
     def _stylize_batch(self, frames: np.ndarray, embeddings: np.ndarray, strength: float,
-                       strip_bytes: int | None = None) -> np.ndarray:
+                       strip_bytes: int | None = None, statistics: NormStatistics | None = None) -> np.ndarray:
         # NHWC uint8 permuted to NCHW is already channels_last in memory; the
         # float conversion keeps those strides, so no copy is needed for it.
         pixels = torch.from_numpy(np.ascontiguousarray(frames))
@@ -278,8 +287,9 @@ class ArbitraryStylizer:
         if strength < 1.0:
             embedding = strength * embedding + (1.0 - strength) * self._content_embeddings(content)
         with self._autocast():
-            stylized = (self.transformer(content, embedding) if strip_bytes is None
-                        else stylize_tiled(self.transformer, content, embedding, strip_bytes=strip_bytes))
+            stylized = (self.transformer(content, embedding, statistics) if strip_bytes is None
+                        else stylize_tiled(self.transformer, content, embedding, strip_bytes=strip_bytes,
+                                           statistics=statistics))
         stylized = stylized.float().clamp_(0.0, 1.0).mul_(255.0).round_().to(torch.uint8)
         return np.ascontiguousarray(stylized.permute(0, 2, 3, 1).cpu().numpy())
 
@@ -324,6 +334,66 @@ class ArbitraryStylizer:
         return torch.autocast(self.device.type, dtype=dtype or torch.float32, enabled=dtype is not None)
 
 
+class FeatureSmoothedStylizer(ArbitraryStylizer):
+    """The arbitrary model with instance-norm statistics smoothed along each shot
+    (``VideoStylizationModel``, ``StyleMixingModel``; ``feature_smoothing.py``).
+
+    ``arbitrary(feature_smoothing=α)`` builds it for α > 0. ``stylize`` and
+    ``stylize_with_embeddings`` still treat frames independently (an image, a
+    preview frame); a video goes through ``open_sequence``, whose frames are
+    normalised with statistics averaged over the earlier frames of their shot.
+    """
+
+    def __init__(self, predictor: StylePredictionNetwork, transformer: StyleTransferNetwork, *,
+                 feature_smoothing: float, **options):
+        super().__init__(predictor, transformer, **options)
+        self.feature_smoothing = check_feature_smoothing(feature_smoothing)
+        # Frames before a chunk for its statistics to join its predecessor's (pipeline.stylize reads it).
+        self.warmup_frames = warmup_frames(self.feature_smoothing)
+
+    @property
+    def version(self) -> str:
+        return _version(self.weights, self.precision, self.feature_smoothing)
+
+    def open_sequence(self, style: np.ndarray, *, strength: float = 1.0, start_frame: int = 0,
+                      cuts: Sequence[int] = ()) -> "ArbitrarySequence":
+        """A stylizer for consecutive batches of one video, frame ``start_frame`` first; restarts at ``cuts``."""
+        style = np.asarray(style, dtype=np.float32)
+        if style.shape != (self.embedding_dim,):
+            raise InputError(f"style must be a ({self.embedding_dim},) embedding from prepare_style; got {style.shape}")
+        if not 0.0 <= strength <= 1.0:
+            raise InputError(f"strength must be between 0 and 1; got {strength}")
+        smoother = StatisticsSmoother(self.feature_smoothing, start_frame=start_frame, cuts=frozenset(cuts))
+        return ArbitrarySequence(self, style, strength, smoother)
+
+    def mix_styles(self, styles: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
+        """The weighted mean of (100,) embeddings, as a style schedule interpolates them; weights sum to 1."""
+        table = np.stack([np.asarray(style, dtype=np.float32) for style in styles])
+        return (np.asarray(weights, dtype=np.float32) @ table).astype(np.float32)
+
+
+class ArbitrarySequence:
+    """Consecutive batches of one video for ``FeatureSmoothedStylizer`` (``FrameSequenceStylizer``).
+
+    State: the smoothed statistics of the last frame, one (1, C, 1, 1) mean and
+    variance per smoothed layer; a chunk's warm-up frames rebuild it.
+    """
+
+    def __init__(self, model: FeatureSmoothedStylizer, style: np.ndarray, strength: float,
+                 smoother: StatisticsSmoother):
+        self.model, self.style, self.strength, self.smoother = model, style, strength, smoother
+
+    def stylize(self, frames: np.ndarray, styles: Sequence[np.ndarray] | None = None) -> np.ndarray:
+        """RGB uint8 (N, H, W, 3), the next N frames → the same; ``styles``: one (100,) embedding per frame."""
+        if styles is None:
+            embeddings = self.style
+        elif len(styles) != len(frames):
+            raise InputError(f"styles must give one style per frame: {len(frames)} frames, {len(styles)} styles")
+        else:
+            embeddings = np.stack([np.asarray(style, dtype=np.float32) for style in styles]) if len(styles) else self.style
+        return self.model._stylize(frames, embeddings, self.strength, self.smoother)
+
+
 def arbitrary(
     *,
     weights: ArbitraryWeights | str = ArbitraryWeights.DEFAULT,
@@ -332,6 +402,7 @@ def arbitrary(
     batch_size: int = 8,
     channels_last: bool = True,
     memory_budget: int | None = None,
+    feature_smoothing: float = 0.0,
 ) -> ArbitraryStylizer:
     """Builds the arbitrary style-transfer model (Ghiasi et al. 2017, Magenta weights).
 
@@ -353,34 +424,43 @@ def arbitrary(
             Sets frames per pass from the frame size, and tiles a frame that
             alone would exceed it (``tiling.py``: whole-frame norm statistics,
             equal to the untiled pass up to float rounding).
+        feature_smoothing: α in [0, 1) of the exponential moving average that
+            replaces the per-frame instance-norm statistics of a video's
+            frames by their average along the shot (``feature_smoothing.py``),
+            restarting at cuts; 0 (default) is off and returns today's model,
+            unchanged. Above 0 the model is a ``VideoStylizationModel``.
     """
     resolved = resolve_device(device)
     chosen = _resolve_precision(precision, resolved)
     if batch_size < 1:
         raise InputError(f"batch_size must be at least 1; got {batch_size}")
     return _arbitrary(ArbitraryWeights.resolve(weights).value, resolved, chosen, batch_size, channels_last,
-                      MemoryBudget(memory_budget))
+                      MemoryBudget(memory_budget), check_feature_smoothing(feature_smoothing))
 
 
 def model_version(*, weights: ArbitraryWeights | str = ArbitraryWeights.DEFAULT, device: str | torch.device = "auto",
-                  precision: str = "auto", **_: object) -> str:
+                  precision: str = "auto", feature_smoothing: float = 0.0, **_: object) -> str:
     """The version ``arbitrary(...)`` with these arguments would report, without loading its weights."""
-    return _version(ArbitraryWeights.resolve(weights).value, _resolve_precision(precision, resolve_device(device)))
+    return _version(ArbitraryWeights.resolve(weights).value, _resolve_precision(precision, resolve_device(device)),
+                    check_feature_smoothing(feature_smoothing))
 
 
-def _version(weights: Weights, precision: str) -> str:
-    return f"arbitrary-{CODE_VERSION}+{weights.version}+{precision}"
+def _version(weights: Weights, precision: str, feature_smoothing: float = 0.0) -> str:
+    # Feature smoothing is named only when on, so the versions (and cache keys) of unsmoothed runs stay as they were.
+    smoothing = f"+fs{FEATURE_SMOOTHING_VERSION}:{feature_smoothing:g}" if feature_smoothing else ""
+    return f"arbitrary-{CODE_VERSION}+{weights.version}+{precision}{smoothing}"
 
 
 def _arbitrary(weights: Weights, device: torch.device, precision: Precision, batch_size: int,
-               channels_last: bool, memory: MemoryBudget = MemoryBudget()) -> ArbitraryStylizer:
+               channels_last: bool, memory: MemoryBudget = MemoryBudget(),
+               feature_smoothing: float = 0.0) -> ArbitraryStylizer:
     directory = weights.path(verify=True)
-    return ArbitraryStylizer(
-        load_predictor(directory / PREDICT_FILE),
-        load_transformer(directory / TRANSFORM_FILE),
-        weights=weights, device=device, precision=precision, batch_size=batch_size, channels_last=channels_last,
-        memory=memory,
-    )
+    options = dict(weights=weights, device=device, precision=precision, batch_size=batch_size,
+                   channels_last=channels_last, memory=memory)
+    networks = (load_predictor(directory / PREDICT_FILE), load_transformer(directory / TRANSFORM_FILE))
+    if feature_smoothing:
+        return FeatureSmoothedStylizer(*networks, feature_smoothing=feature_smoothing, **options)
+    return ArbitraryStylizer(*networks, **options)
 
 
 def _resolve_precision(precision: str, device: torch.device) -> Precision:
