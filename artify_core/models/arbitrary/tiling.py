@@ -47,7 +47,8 @@ RowIndex = Callable[[int, int], Tensor]
 
 @torch.inference_mode()
 def stylize_tiled(network: StyleTransferNetwork, content: Tensor, embedding: Tensor, *,
-                  strip_bytes: int = DEFAULT_STRIP_BYTES, statistics: NormStatistics | None = None) -> Tensor:
+                  strip_bytes: int = DEFAULT_STRIP_BYTES, statistics: NormStatistics | None = None,
+                  trunk: Callable[[Tensor], Tensor] | None = None) -> Tensor:
     """``network(content, embedding)`` computed layer by layer over strips.
 
     Args:
@@ -57,6 +58,7 @@ def stylize_tiled(network: StyleTransferNetwork, content: Tensor, embedding: Ten
         strip_bytes: bound on each layer's strip temporaries.
         statistics: replaces each norm's whole-frame statistics, as in the
             untiled network; it is called frame by frame (N = 1), in order.
+        trunk: applied to the residual trunk's output, as in the untiled network (frame by frame).
 
     Returns:
         float in [0, 1], (N, 3, H, W), as the untiled network.
@@ -65,12 +67,12 @@ def stylize_tiled(network: StyleTransferNetwork, content: Tensor, embedding: Ten
     for index in range(content.shape[0]):
         frame = content[index:index + 1].contiguous()
         style = embedding[index:index + 1] if embedding.shape[0] > 1 else embedding
-        outputs.append(_one_frame(network, frame, style, strip_bytes, statistics))
+        outputs.append(_one_frame(network, frame, style, strip_bytes, statistics, trunk))
     return torch.cat(outputs)
 
 
 def _one_frame(network: StyleTransferNetwork, content: Tensor, embedding: Tensor, strip_bytes: int,
-               statistics: NormStatistics | None) -> Tensor:
+               statistics: NormStatistics | None, trunk: Callable[[Tensor], Tensor] | None) -> Tensor:
     height, width = content.shape[-2:]
     x = F.pad(content, (0, -width % SIZE_MULTIPLE, 0, -height % SIZE_MULTIPLE), mode="reflect")
     for conv in network.contract.values():
@@ -84,6 +86,8 @@ def _one_frame(network: StyleTransferNetwork, content: Tensor, embedding: Tensor
         del hidden
         _norm_(out, block.norm2, embedding, strip_bytes, statistics)
         x = out.add_(x)
+    if trunk is not None:
+        x = trunk(x)
     for k, block in enumerate(network.expand):
         x = _upsample_conv(x, block, strip_bytes)
         _norm_(x, block.norm, embedding, strip_bytes, statistics)
