@@ -352,7 +352,7 @@ class FeatureSmoothedStylizer(ArbitraryStylizer):
                  feature_smoothing: float, **options):
         super().__init__(predictor, transformer, **options)
         self.feature_smoothing = check_feature_smoothing(feature_smoothing)
-        # Frames before a chunk for its statistics to join its predecessor's (pipeline.stylize reads it).
+        # Frames before a chunk for its blended features to join its predecessor's (pipeline.stylize reads it).
         self.warmup_frames = warmup_frames(self.feature_smoothing)
 
     @property
@@ -389,12 +389,15 @@ class ArbitrarySequence:
 
     def stylize(self, frames: np.ndarray, styles: Sequence[np.ndarray] | None = None) -> np.ndarray:
         """RGB uint8 (N, H, W, 3), the next N frames → the same; ``styles``: one (100,) embedding per frame."""
-        if styles is None:
-            embeddings = self.style
-        elif len(styles) != len(frames):
+        if styles is not None and len(styles) != len(frames):
             raise InputError(f"styles must give one style per frame: {len(frames)} frames, {len(styles)} styles")
+        if styles is None or not len(styles):
+            embeddings = self.style
+        elif all(style is styles[0] for style in styles):
+            # One shared embedding, as stylize passes it (a constant schedule gives the same object per frame).
+            embeddings = np.asarray(styles[0], dtype=np.float32)
         else:
-            embeddings = np.stack([np.asarray(style, dtype=np.float32) for style in styles]) if len(styles) else self.style
+            embeddings = np.stack([np.asarray(style, dtype=np.float32) for style in styles])
         check_frames(frames, "frames", min_side=MIN_SIDE)
         self.blender.prepare(frames)
         return self.model._stylize(frames, embeddings, self.strength, trunk=self.blender)
