@@ -12,7 +12,7 @@ ratio to 0 means much on a shared machine. Writes the videos and PNG strips
 off vs the strongest setting) under ``--out``.
 
     python bench/bench_feature_smoothing.py [--out bench-out/feature] [--clips bikes bunny] \\
-        [--strengths 0 0.5 0.8 0.9] [--frames N]
+        [--strengths 0 0.5 0.8 0.9] [--frames N] [--output-smoothing]
 """
 
 from __future__ import annotations
@@ -61,12 +61,47 @@ def strip(videos: list[Path], frames: list[int], path: Path) -> None:
     Image.fromarray(np.concatenate(rows, axis=0)).save(path)
 
 
+def timing(clips: list[str], strengths: list[float], frames: int, style_pixels) -> None:
+    """Model-only ms/frame per strength: the sequence over the first ``frames`` decoded frames, batches
+    of 8, strengths alternated over 3 rounds (the median) so that the machine's load hits them alike."""
+    import statistics
+    import time
+
+    from artify_core.models.arbitrary.model import arbitrary
+    from artify_core.models.base import StyleImage
+    from artify_core.video import read_frames
+
+    print("| clip | frames | feature_smoothing | model ms/frame | ratio to 0 |")
+    print("|---|---|---|---|---|")
+    for clip in clips:
+        content = read_frames(CLIPS[clip], end=frames)
+        models = {alpha: arbitrary(device="cpu", feature_smoothing=alpha) for alpha in strengths}
+        style = models[strengths[0]].prepare_style([StyleImage(style_pixels)])
+        times: dict[float, list[float]] = {alpha: [] for alpha in strengths}
+        for _ in range(3):
+            for alpha, model in models.items():
+                started = time.perf_counter()
+                sequence = model.open_sequence(style) if alpha else None
+                for first in range(0, len(content), 8):
+                    batch = content[first:first + 8]
+                    sequence.stylize(batch) if sequence else model.stylize(batch, style)
+                times[alpha].append(1000 * (time.perf_counter() - started) / len(content))
+        base = statistics.median(times[strengths[0]])
+        for alpha in strengths:
+            ms = statistics.median(times[alpha])
+            print(f"| {clip} | {len(content)} | {alpha:g} | {ms:.0f} | {ms / base:.2f} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "feature")
     parser.add_argument("--clips", nargs="+", default=list(CLIPS), choices=list(CLIPS))
     parser.add_argument("--strengths", nargs="+", type=float, default=[0.0, 0.5, 0.8, 0.9])
     parser.add_argument("--frames", type=int, default=None, help="only the first N frames of each clip")
+    parser.add_argument("--timing", action="store_true",
+                        help="only time the model (decoded frames in memory, strengths alternated, 3 rounds)")
+    parser.add_argument("--output-smoothing", action="store_true",
+                        help="with today's output smoother at its defaults on top (a combination)")
     args = parser.parse_args()
     import numpy as np
     import torch
@@ -80,11 +115,14 @@ def main() -> None:
     from artify_core.pipeline.chunks import Chunk
     from artify_core.pipeline.styles import StylePlan
     from artify_core.pipeline.stylize import stylize_chunk
+    from artify_core.temporal.smoothing import SmoothingSettings
     from artify_core.video import probe_video
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     args.out.mkdir(parents=True, exist_ok=True)
     style_pixels = load_image(STYLE)
+    if args.timing:
+        return timing(args.clips, args.strengths, args.frames or 24, style_pixels)
     print("| clip | frames | feature_smoothing | warping-error ratio | Gram style distance | SSIM | ms/frame |")
     print("|---|---|---|---|---|---|---|")
     for clip in args.clips:
@@ -96,8 +134,10 @@ def main() -> None:
             model = arbitrary(device="cpu", feature_smoothing=alpha)
             plan = StylePlan((model.prepare_style([StyleImage(style_pixels)]),),
                              single_schedule(0, info.frames, info.fps))
-            video = args.out / f"{clip}_fs{alpha:g}.mp4"
-            result = stylize_chunk(info, Chunk(0, 0, info.frames), model, plan, video, smoothing=None, cuts=cuts)
+            smoothing = SmoothingSettings() if args.output_smoothing else None
+            video = args.out / f"{clip}_fs{alpha:g}{'_smoothed' if smoothing else ''}.mp4"
+            result = stylize_chunk(info, Chunk(0, 0, info.frames), model, plan, video, smoothing=smoothing,
+                                   cuts=cuts)
             ms = 1000 * result.seconds / result.frames
             baseline_ms = baseline_ms or ms
             metrics = evaluate_video(video, content, [style_pixels], cuts=cuts)
@@ -107,7 +147,8 @@ def main() -> None:
                   flush=True)
         shown = [f for f in STRIP_FRAMES[clip](cuts) if 0 <= f < info.frames]
         if shown:
-            strip([content, videos[0], videos[-1]], shown, args.out / f"{clip}_strip.png")
+            strip([content, videos[0], videos[-1]], shown,
+                  args.out / f"{clip}{'_smoothed' if args.output_smoothing else ''}_strip.png")
     print(f"strips: {args.out}/<clip>_strip.png (rows: content, feature_smoothing "
           f"{args.strengths[0]:g}, {args.strengths[-1]:g})")
 

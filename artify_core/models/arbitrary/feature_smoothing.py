@@ -7,9 +7,29 @@ how much its activations and its per-channel statistics move between
 consecutive frames of static content (fp32, 360 px high, 24 frames; ``still``
 is one bunny frame with fresh noise and JPEG re-encoding per copy):
 
-VARIATION_TABLE
+| layer | still act / mean / std | bunny act / mean / std | bikes act / mean / std |
+|---|---|---|---|
+| residual.0.norm1 | 0.0633 / 0.0012 / 0.0012 | 0.1557 / 0.0021 / 0.0030 | 0.3392 / 0.0082 / 0.0138 |
+| residual.0.norm2 | 0.1141 / 0.0005 / 0.0013 | 0.2405 / 0.0007 / 0.0026 | 0.5515 / 0.0042 / 0.0104 |
+| residual.1.norm1 | 0.0979 / 0.0005 / 0.0013 | 0.2053 / 0.0008 / 0.0025 | 0.4601 / 0.0025 / 0.0093 |
+| residual.1.norm2 | 0.1384 / 0.0005 / 0.0015 | 0.2551 / 0.0007 / 0.0024 | 0.5807 / 0.0040 / 0.0087 |
+| residual.2.norm1 | 0.1036 / 0.0005 / 0.0014 | 0.1703 / 0.0006 / 0.0024 | 0.3959 / 0.0021 / 0.0083 |
+| residual.2.norm2 | 0.2044 / 0.0006 / 0.0017 | 0.2935 / 0.0007 / 0.0027 | 0.7182 / 0.0037 / 0.0086 |
+| residual.3.norm1 | 0.1498 / 0.0003 / 0.0016 | 0.2256 / 0.0005 / 0.0022 | 0.5617 / 0.0021 / 0.0078 |
+| residual.3.norm2 | 0.2033 / 0.0007 / 0.0018 | 0.2913 / 0.0008 / 0.0024 | 0.7674 / 0.0032 / 0.0095 |
+| residual.4.norm1 | 0.1372 / 0.0003 / 0.0019 | 0.1987 / 0.0004 / 0.0026 | 0.5046 / 0.0021 / 0.0093 |
+| residual.4.norm2 | 0.2147 / 0.0007 / 0.0023 | 0.2849 / 0.0008 / 0.0028 | 0.7174 / 0.0030 / 0.0096 |
+| expand.0.norm | 0.1975 / 0.0002 / 0.0013 | 0.2793 / 0.0002 / 0.0018 | 0.6685 / 0.0008 / 0.0062 |
+| expand.1.norm | 0.1046 / 0.0003 / 0.0008 | 0.1569 / 0.0004 / 0.0010 | 0.3732 / 0.0013 / 0.0039 |
+| expand.2.norm | 0.1633 / 0.0002 / 0.0006 | 0.2726 / 0.0003 / 0.0010 | 0.6738 / 0.0008 / 0.0028 |
+| output (image) | 0.0728 | 0.1184 | 0.2915 |
+Largest activation variation: ``residual.4.norm2`` (still), ``residual.2.norm2``
+(bunny), ``residual.3.norm2`` (bikes); largest mean variation: ``residual.0.norm1``
+everywhere. (``python bench/bench_feature_variation.py``, act = ||a_t − a_{t−1}|| /
+||a_{t−1}|| of the norm's output; mean, std = change of the per-channel input
+statistics over the norm of the stds.)
 
-The statistics barely move (0.02–0.2 % of their spread on the still, < 1.5 %
+The statistics barely move (0.02–0.23 % of their spread on the still, < 1.4 %
 on bikes' moving shot) while the activations move by 6–21 %: the flicker of a
 per-frame model on static content is local (each pixel's response to noise),
 not global, so normalising statistics across frames cannot remove it. The
@@ -31,7 +51,29 @@ texture for the same surface; no extra forward pass. Measured on whole clips
 default precision; ms/frame is end-to-end chunk time on the shared 2-core
 machine, only its ratio to 0 is meaningful):
 
-EVAL_TABLE
+    python bench/bench_feature_smoothing.py      # whole clips: bikes 250 frames, bunny 132
+
+| clip | frames | feature_smoothing | warping-error ratio | Gram style distance | SSIM | ms/frame |
+|---|---|---|---|---|---|---|
+| bikes | 250 | 0 | 60.4 | 0.1162 | 0.304 | 227 (1.00x) |
+| bikes | 250 | 0.5 | 41.5 (−31 %) | 0.1113 (−4 %) | 0.331 | 238 (1.05x) |
+| bikes | 250 | 0.8 | 33.8 (−44 %) | 0.1215 (+5 %) | 0.368 | 328 (1.45x) |
+| bikes | 250 | 0.9 | 32.5 (−46 %) | 0.1362 (+17 %) | 0.393 | 214 (0.94x) |
+| bunny | 132 | 0 | 80.9 | 0.0986 | 0.327 | 861 (1.00x) |
+| bunny | 132 | 0.5 | 57.7 (−29 %) | 0.1053 (+7 %) | 0.345 | 632 (0.73x) |
+| bunny | 132 | 0.8 | 40.2 (−50 %) | 0.1216 (+23 %) | 0.375 | 935 (1.09x) |
+| bunny | 132 | 0.9 | 32.2 (−60 %) | 0.1379 (+40 %) | 0.400 | 901 (1.05x) |
+
+(The ms/frame column swings with the shared machine's load; TIMING_TABLE.)
+Frames on both sides of bikes' cuts show only their own shot
+(docs/images/feature_smoothing_bikes_cuts.jpg: content, 0, 0.9). The blend
+averages features, so strong settings trade brush detail for steadiness:
+at 0.9 the texture coarsens into larger patches (the Gram distance rises)
+and the bunny's raised hand leaves a faint smear
+(docs/images/feature_smoothing_bunny70.jpg: content, 0 / 0.5, 0.9). Alone it
+removes less flicker than today's output smoother (−64 % / −70 % at +6 % /
+−1 % Gram, issue 12), so it is a complement to output smoothing, not a
+replacement; around 0.5 it costs little style on bikes.
 """
 
 from __future__ import annotations
@@ -159,7 +201,7 @@ class TrunkBlender:
         """Flows and masks for the next RGB uint8 (N, H, W, 3) frames, at trunk resolution."""
         small = np.stack([_trunk_sized(frame) for frame in frames])
         links = linked_frames(len(frames), self._frame, has_previous=self._small is not None, cuts=self.cuts)
-        entries: list[tuple[Tensor, Tensor] | None] = [None] * len(frames)
+        entries: list[tuple[Tensor, Tensor] | None] = [None] * len(frames)  # (sampling grid, mask)
         if max(small.shape[1:3]) < MIN_FLOW_SIDE:
             links = []
         if links and self.strength > 0:
@@ -176,19 +218,18 @@ class TrunkBlender:
         """Trunk maps (N, 32, h, w) of the next N prepared frames → blended, same shape, dtype and layout."""
         if len(self._pending) < len(x):
             raise RuntimeError(f"TrunkBlender got {len(x)} frames but {len(self._pending)} were prepared")
-        rows = []
+        # One float32 copy of the batch, blended frame by frame (each needs the previous result), then
+        # written back into x: the trunk output is the network's own tensor, its dtype and layout kept.
+        work = x.to(torch.float32, memory_format=torch.contiguous_format)
         for i in range(len(x)):
-            entry, row = self._pending.popleft(), x[i:i + 1].float()
+            entry, row = self._pending.popleft(), work[i:i + 1]
             if entry is not None and self._previous is not None:
                 grid, mask = (value.to(x.device) for value in entry)
                 warped = F.grid_sample(self._previous, grid, mode="bilinear", padding_mode="border",
                                        align_corners=True)
-                row = torch.addcmul(row, self.strength * mask, warped - row)
+                row.lerp_(warped, mask * self.strength)
             self._previous = row.clone()
-            rows.append(row)
-        blended = torch.cat(rows).to(x.dtype)
-        channels_last = x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
-        return blended.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+        return x.copy_(work) if work is not x else x
 
 
 def _trunk_sized(frame: np.ndarray) -> np.ndarray:
