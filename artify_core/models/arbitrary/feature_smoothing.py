@@ -25,7 +25,7 @@ is one bunny frame with fresh noise and JPEG re-encoding per copy):
 | output (image) | 0.0728 | 0.1184 | 0.2915 |
 Largest activation variation: ``residual.4.norm2`` (still), ``residual.2.norm2``
 (bunny), ``residual.3.norm2`` (bikes); largest mean variation: ``residual.0.norm1``
-everywhere. (``python bench/bench_feature_variation.py``, act = ||a_t − a_{t−1}|| /
+everywhere. (``python bench/bench_feature_variation.py``; act = ||a_t − a_{t−1}|| /
 ||a_{t−1}|| of the norm's output; mean, std = change of the per-channel input
 statistics over the norm of the stds.)
 
@@ -37,7 +37,18 @@ ablation agrees: smoothing any layer's statistics (``StatisticsSmoother``,
 kept here with its network hook for that measurement) leaves the output's
 frame-to-frame change where it was, while blending the features does not:
 
-ABLATION_TABLE
+Output mean |frame t − frame t−1| in levels, 24 frames; statistics smoothed at α = 0.9
+(a layer, a group), or the trunk warped and blended (what ``feature_smoothing`` does):
+
+| smoothed | still | bunny |
+|---|---|---|
+| none | 5.855 | 7.600 |
+| any one norm (13 rows) | 5.854 – 5.857 | 7.592 – 7.605 |
+| residual.* | 5.858 | 7.572 |
+| expand.* | 5.855 | 7.605 |
+| all | 5.858 | 7.566 |
+| trunk warp-and-blend α = 0.5 | 2.641 | 6.098 |
+| trunk warp-and-blend α = 0.9 | 0.788 | 4.434 |
 
 So ``feature_smoothing`` warps and blends activations (``TrunkBlender``): the
 residual trunk's output — the stream through the norms that vary most
@@ -64,7 +75,22 @@ machine, only its ratio to 0 is meaningful):
 | bunny | 132 | 0.8 | 40.2 (−50 %) | 0.1216 (+23 %) | 0.375 | 935 (1.09x) |
 | bunny | 132 | 0.9 | 32.2 (−60 %) | 0.1379 (+40 %) | 0.400 | 901 (1.05x) |
 
-(The ms/frame column swings with the shared machine's load; TIMING_TABLE.)
+The ms/frame column swings with the shared machine's load. Model only, decoded
+frames in memory, strengths alternated over 3 rounds (median), batches of 8:
+
+    python bench/bench_feature_smoothing.py --timing --strengths 0 0.5 --frames 16
+
+| clip | frames | feature_smoothing | model ms/frame | ratio to 0 |
+|---|---|---|---|---|
+| bikes | 16 | 0 | 388 | 1.00 |
+| bikes | 16 | 0.5 | 469 | 1.21 |
+| bunny | 16 | 0 | 1216 | 1.00 |
+| bunny | 16 | 0.5 | 1101 | 0.91 |
+
+(the machine was 2-3x oversubscribed: the ratios bracket 1). The blender's
+flow and masks alone (``prepare``) take 22 ms per 640x272 frame there, half of
+it building sampling grids; the blend itself is one ``grid_sample`` and one
+``lerp`` on a quarter-resolution map per frame.
 Frames on both sides of bikes' cuts show only their own shot
 (docs/images/feature_smoothing_bikes_cuts.jpg: content, 0, 0.9). The blend
 averages features, so strong settings trade brush detail for steadiness:
