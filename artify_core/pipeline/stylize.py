@@ -229,4 +229,6 @@ def chunk_warmup_start(chunk: Chunk, model: StylizationModel, smoothing: Smoothi
         return chunk.start
     if overlap is None:
         overlap = smoothing.warmup if smoothing_on else DEFAULT_OVERLAP
+        # A model whose state decays slower than that says how many frames it needs (feature smoothing).
+        overlap = max(overlap, getattr(model, "warmup_frames", 0)) if stateful else overlap
     return warmup_start(chunk.start, overlap, cuts)

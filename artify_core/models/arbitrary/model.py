@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Callable, Literal, Sequence
 
 import numpy as np
 import torch
@@ -24,10 +24,12 @@ from artify_core.errors import InputError, WeightsUnavailableError
 import artify_core.models.arbitrary.onnx_weights as onnx_weights
 from artify_core.foundation.hashing import combine
 from artify_core.memory import MemoryBudget, model_pass
+from artify_core.models.arbitrary.feature_smoothing import TrunkBlender, check_feature_smoothing, warmup_frames
 from artify_core.models.arbitrary.tiling import stylize_tiled
 from artify_core.models.arbitrary.networks import (
     EMBEDDING_DIM,
     MIN_SIDE,
+    NormStatistics,
     StylePredictionNetwork,
     StyleTransferNetwork,
 )
@@ -38,6 +40,8 @@ from artify_core.foundation.weights import Weights, WeightsEnum, weights_home
 
 # Bump when the same weights would give different pixels (preprocessing, numerics).
 CODE_VERSION = "1"
+# Bump when feature smoothing (its layers, its average) would give different pixels.
+FEATURE_SMOOTHING_VERSION = "1"
 STYLE_SIZE = 256
 PREDICT_FILE = "arbitrary_predict.onnx"
 TRANSFORM_FILE = "arbitrary_transform.onnx"
@@ -239,7 +243,6 @@ class ArbitraryStylizer:
             raise InputError(f"style must be a ({self.embedding_dim},) embedding from prepare_style; got {style.shape}")
         return self.stylize_with_embeddings(frames, style, strength=strength)
 
-    @torch.inference_mode()
     def stylize_with_embeddings(
         self, frames: np.ndarray, embeddings: np.ndarray, *, strength: float = 1.0
     ) -> np.ndarray:
@@ -248,6 +251,14 @@ class ArbitraryStylizer:
         ``strength`` in [0, 1] interpolates, as Magenta does, between each
         frame's own embedding (0) and the style's (1).
         """
+        return self._stylize(frames, embeddings, strength)
+
+    @torch.inference_mode()
+    def _stylize(self, frames: np.ndarray, embeddings: np.ndarray, strength: float,
+                 statistics: NormStatistics | None = None, trunk: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                 ) -> np.ndarray:
+        """``stylize_with_embeddings`` with the network's hooks (``StyleTransferNetwork.forward``);
+        both see the frames in order, whatever the passes the memory budget splits them into."""
         check_frames(frames, "frames", min_side=MIN_SIDE)
         embeddings = self._check_embeddings(embeddings, len(frames))
         if not 0.0 <= strength <= 1.0:
@@ -257,13 +268,14 @@ class ArbitraryStylizer:
         outputs = [
             self._stylize_batch(frames[start:start + plan.frames],
                                 embeddings if len(embeddings) == 1 else embeddings[start:start + plan.frames],
-                                strength, plan.strip_bytes if plan.tiled else None)
+                                strength, plan.strip_bytes if plan.tiled else None, statistics, trunk)
             for start in range(0, len(frames), plan.frames)
         ]
         return np.concatenate(outputs) if outputs else frames.copy()
 
     def _stylize_batch(self, frames: np.ndarray, embeddings: np.ndarray, strength: float,
-                       strip_bytes: int | None = None) -> np.ndarray:
+                       strip_bytes: int | None = None, statistics: NormStatistics | None = None,
+                       trunk: Callable[[torch.Tensor], torch.Tensor] | None = None) -> np.ndarray:
         # NHWC uint8 permuted to NCHW is already channels_last in memory; the
         # float conversion keeps those strides, so no copy is needed for it.
         pixels = torch.from_numpy(np.ascontiguousarray(frames))
@@ -278,8 +290,9 @@ class ArbitraryStylizer:
         if strength < 1.0:
             embedding = strength * embedding + (1.0 - strength) * self._content_embeddings(content)
         with self._autocast():
-            stylized = (self.transformer(content, embedding) if strip_bytes is None
-                        else stylize_tiled(self.transformer, content, embedding, strip_bytes=strip_bytes))
+            stylized = (self.transformer(content, embedding, statistics, trunk) if strip_bytes is None
+                        else stylize_tiled(self.transformer, content, embedding, strip_bytes=strip_bytes,
+                                           statistics=statistics, trunk=trunk))
         stylized = stylized.float().clamp_(0.0, 1.0).mul_(255.0).round_().to(torch.uint8)
         return np.ascontiguousarray(stylized.permute(0, 2, 3, 1).cpu().numpy())
 
@@ -324,6 +337,72 @@ class ArbitraryStylizer:
         return torch.autocast(self.device.type, dtype=dtype or torch.float32, enabled=dtype is not None)
 
 
+class FeatureSmoothedStylizer(ArbitraryStylizer):
+    """The arbitrary model with its trunk features warped and blended along each shot
+    (``VideoStylizationModel``, ``StyleMixingModel``; ``feature_smoothing.py``).
+
+    ``arbitrary(feature_smoothing=α)`` builds it for α > 0. ``stylize`` and
+    ``stylize_with_embeddings`` still treat frames independently (an image, a
+    preview frame); a video goes through ``open_sequence``, whose frames are
+    decoded from features blended with the previous frame's, warped by the
+    content's flow.
+    """
+
+    def __init__(self, predictor: StylePredictionNetwork, transformer: StyleTransferNetwork, *,
+                 feature_smoothing: float, **options):
+        super().__init__(predictor, transformer, **options)
+        self.feature_smoothing = check_feature_smoothing(feature_smoothing)
+        # Frames before a chunk for its blended features to join its predecessor's (pipeline.stylize reads it).
+        self.warmup_frames = warmup_frames(self.feature_smoothing)
+
+    @property
+    def version(self) -> str:
+        return _version(self.weights, self.precision, self.feature_smoothing)
+
+    def open_sequence(self, style: np.ndarray, *, strength: float = 1.0, start_frame: int = 0,
+                      cuts: Sequence[int] = ()) -> "ArbitrarySequence":
+        """A stylizer for consecutive batches of one video, frame ``start_frame`` first; restarts at ``cuts``."""
+        style = np.asarray(style, dtype=np.float32)
+        if style.shape != (self.embedding_dim,):
+            raise InputError(f"style must be a ({self.embedding_dim},) embedding from prepare_style; got {style.shape}")
+        if not 0.0 <= strength <= 1.0:
+            raise InputError(f"strength must be between 0 and 1; got {strength}")
+        blender = TrunkBlender(self.feature_smoothing, start_frame=start_frame, cuts=frozenset(cuts))
+        return ArbitrarySequence(self, style, strength, blender)
+
+    def mix_styles(self, styles: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
+        """The weighted mean of (100,) embeddings, as a style schedule interpolates them; weights sum to 1."""
+        table = np.stack([np.asarray(style, dtype=np.float32) for style in styles])
+        return (np.asarray(weights, dtype=np.float32) @ table).astype(np.float32)
+
+
+class ArbitrarySequence:
+    """Consecutive batches of one video for ``FeatureSmoothedStylizer`` (``FrameSequenceStylizer``).
+
+    State: the last frame's blended trunk map and its content at trunk size
+    (``TrunkBlender``); a chunk's warm-up frames rebuild it.
+    """
+
+    def __init__(self, model: FeatureSmoothedStylizer, style: np.ndarray, strength: float,
+                 blender: TrunkBlender):
+        self.model, self.style, self.strength, self.blender = model, style, strength, blender
+
+    def stylize(self, frames: np.ndarray, styles: Sequence[np.ndarray] | None = None) -> np.ndarray:
+        """RGB uint8 (N, H, W, 3), the next N frames → the same; ``styles``: one (100,) embedding per frame."""
+        if styles is not None and len(styles) != len(frames):
+            raise InputError(f"styles must give one style per frame: {len(frames)} frames, {len(styles)} styles")
+        if styles is None or not len(styles):
+            embeddings = self.style
+        elif all(style is styles[0] for style in styles):
+            # One shared embedding, as stylize passes it (a constant schedule gives the same object per frame).
+            embeddings = np.asarray(styles[0], dtype=np.float32)
+        else:
+            embeddings = np.stack([np.asarray(style, dtype=np.float32) for style in styles])
+        check_frames(frames, "frames", min_side=MIN_SIDE)
+        self.blender.prepare(frames)
+        return self.model._stylize(frames, embeddings, self.strength, trunk=self.blender)
+
+
 def arbitrary(
     *,
     weights: ArbitraryWeights | str = ArbitraryWeights.DEFAULT,
@@ -332,6 +411,7 @@ def arbitrary(
     batch_size: int = 8,
     channels_last: bool = True,
     memory_budget: int | None = None,
+    feature_smoothing: float = 0.0,
 ) -> ArbitraryStylizer:
     """Builds the arbitrary style-transfer model (Ghiasi et al. 2017, Magenta weights).
 
@@ -353,34 +433,45 @@ def arbitrary(
             Sets frames per pass from the frame size, and tiles a frame that
             alone would exceed it (``tiling.py``: whole-frame norm statistics,
             equal to the untiled pass up to float rounding).
+        feature_smoothing: α in [0, 1): within a shot, each video frame's trunk
+            features (the residual blocks' output) are blended with weight α
+            with the previous frame's, warped by the content's optical flow
+            where it is reliable, so the decoder renders the same texture for
+            the same surface (``feature_smoothing.py``); restarts at cuts.
+            0 (default) is off and returns today's model, unchanged. Above 0
+            the model is a ``VideoStylizationModel``.
     """
     resolved = resolve_device(device)
     chosen = _resolve_precision(precision, resolved)
     if batch_size < 1:
         raise InputError(f"batch_size must be at least 1; got {batch_size}")
     return _arbitrary(ArbitraryWeights.resolve(weights).value, resolved, chosen, batch_size, channels_last,
-                      MemoryBudget(memory_budget))
+                      MemoryBudget(memory_budget), check_feature_smoothing(feature_smoothing))
 
 
 def model_version(*, weights: ArbitraryWeights | str = ArbitraryWeights.DEFAULT, device: str | torch.device = "auto",
-                  precision: str = "auto", **_: object) -> str:
+                  precision: str = "auto", feature_smoothing: float = 0.0, **_: object) -> str:
     """The version ``arbitrary(...)`` with these arguments would report, without loading its weights."""
-    return _version(ArbitraryWeights.resolve(weights).value, _resolve_precision(precision, resolve_device(device)))
+    return _version(ArbitraryWeights.resolve(weights).value, _resolve_precision(precision, resolve_device(device)),
+                    check_feature_smoothing(feature_smoothing))
 
 
-def _version(weights: Weights, precision: str) -> str:
-    return f"arbitrary-{CODE_VERSION}+{weights.version}+{precision}"
+def _version(weights: Weights, precision: str, feature_smoothing: float = 0.0) -> str:
+    # Feature smoothing is named only when on, so the versions (and cache keys) of unsmoothed runs stay as they were.
+    smoothing = f"+fs{FEATURE_SMOOTHING_VERSION}:{feature_smoothing:g}" if feature_smoothing else ""
+    return f"arbitrary-{CODE_VERSION}+{weights.version}+{precision}{smoothing}"
 
 
 def _arbitrary(weights: Weights, device: torch.device, precision: Precision, batch_size: int,
-               channels_last: bool, memory: MemoryBudget = MemoryBudget()) -> ArbitraryStylizer:
+               channels_last: bool, memory: MemoryBudget = MemoryBudget(),
+               feature_smoothing: float = 0.0) -> ArbitraryStylizer:
     directory = weights.path(verify=True)
-    return ArbitraryStylizer(
-        load_predictor(directory / PREDICT_FILE),
-        load_transformer(directory / TRANSFORM_FILE),
-        weights=weights, device=device, precision=precision, batch_size=batch_size, channels_last=channels_last,
-        memory=memory,
-    )
+    options = dict(weights=weights, device=device, precision=precision, batch_size=batch_size,
+                   channels_last=channels_last, memory=memory)
+    networks = (load_predictor(directory / PREDICT_FILE), load_transformer(directory / TRANSFORM_FILE))
+    if feature_smoothing:
+        return FeatureSmoothedStylizer(*networks, feature_smoothing=feature_smoothing, **options)
+    return ArbitraryStylizer(*networks, **options)
 
 
 def _resolve_precision(precision: str, device: torch.device) -> Precision:
