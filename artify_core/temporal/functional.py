@@ -51,7 +51,7 @@ def warp(image: np.ndarray, flow: np.ndarray, *, mode: Interpolation = "bilinear
     _check_pair(image, flow, "image")
     # A copy: decoded frames are read-only buffers, which torch will not wrap.
     source = torch.from_numpy(np.array(image, dtype=np.float32)).permute(0, 3, 1, 2)
-    grid = _sampling_grid(torch.from_numpy(np.array(flow, dtype=np.float32)))
+    grid = sampling_grid(torch.from_numpy(np.array(flow, dtype=np.float32)))
     warped = F.grid_sample(source, grid, mode=mode, padding_mode="border", align_corners=True)
     return np.ascontiguousarray(warped.permute(0, 2, 3, 1).numpy())
 
@@ -144,7 +144,7 @@ def linked_frames(count: int, first_frame: int, *, has_previous: bool, cuts: fro
     return [i for i in range(start, count) if first_frame + i not in cuts]
 
 
-def _sampling_grid(flow: torch.Tensor) -> torch.Tensor:
+def sampling_grid(flow: torch.Tensor) -> torch.Tensor:
     """Pixel flow (N, H, W, 2) → grid_sample's normalised coordinates (align_corners=True)."""
     _, height, width, _ = flow.shape
     ys, xs = torch.meshgrid(torch.arange(height, dtype=torch.float32),

@@ -127,7 +127,7 @@ from torch import Tensor
 from artify_core.errors import InputError
 from artify_core.models.arbitrary.networks import SIZE_MULTIPLE
 from artify_core.temporal.flow import FlowEstimator, load_flow_estimator
-from artify_core.temporal.functional import consistency_mask, linked_frames, previous_frames
+from artify_core.temporal.functional import consistency_mask, linked_frames, previous_frames, sampling_grid
 
 # Every norm of the network: StatisticsSmoother's default; the ablation smooths subsets.
 SMOOTHED_LAYERS: tuple[str, ...] = (
@@ -247,7 +247,7 @@ class TrunkBlender:
             flow = self.flow.estimate(current, earlier)
             mask = consistency_mask(flow, self.flow.estimate(earlier, current))
             for j, i in enumerate(links):
-                entries[i] = (_sampling_grid(torch.from_numpy(flow[j:j + 1])), torch.from_numpy(mask[j])[None, None])
+                entries[i] = (sampling_grid(torch.from_numpy(flow[j:j + 1])), torch.from_numpy(mask[j])[None, None])
         self._pending.extend(entries)
         self._small = small[-1]
         self._frame += len(frames)
@@ -277,16 +277,6 @@ def _trunk_sized(frame: np.ndarray) -> np.ndarray:
     height, width = frame.shape[:2]
     size = (-(-width // SIZE_MULTIPLE), -(-height // SIZE_MULTIPLE))
     return cv2.resize(np.ascontiguousarray(frame), size, interpolation=cv2.INTER_AREA)
-
-
-def _sampling_grid(flow: Tensor) -> Tensor:
-    """Pixel flow (N, h, w, 2) → grid_sample's normalised coordinates (align_corners=True)."""
-    _, height, width, _ = flow.shape
-    ys, xs = torch.meshgrid(torch.arange(height, dtype=torch.float32),
-                            torch.arange(width, dtype=torch.float32), indexing="ij")
-    x = (xs + flow[..., 0]) * (2.0 / max(width - 1, 1)) - 1.0
-    y = (ys + flow[..., 1]) * (2.0 / max(height - 1, 1)) - 1.0
-    return torch.stack((x, y), dim=-1)
 
 
 def warmup_frames(strength: float, residual: float = WARMUP_RESIDUAL) -> int:
