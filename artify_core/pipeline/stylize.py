@@ -163,7 +163,7 @@ def iter_stylized(
         batches = partial(grid_batches, info.path, batch_frames=batch_frames, height=height, info=info)
         sequence.warm_up_stream(batches(start=context, end=begin), context)
     smoother = (TemporalSmoother(smoothing, cuts=cuts, start_frame=begin, device=getattr(model, "device", "cpu"),
-                                 window=max(8 * batch_frames, smoothing.lookahead))
+                                 window=smoothing_window(info, height, batch_frames, smoothing.lookahead))
                 if smoothing is not None and smoothing.enabled else None)
     # A backward pass needs frames past the chunk's end; they are stylized and smoothed, not emitted.
     end = (lookahead_end(chunk.end, smoothing.lookahead, info.frames, cuts) if smoother is not None
@@ -203,6 +203,15 @@ def iter_stylized(
     finally:
         if smoother is not None:
             smoother.close()
+
+
+def smoothing_window(info: VideoInfo, height: int | None, batch_frames: int, lookahead: int) -> int:
+    """Frames a backward pass releases at a time: 8 batches, fewer where ``window + lookahead`` held
+    frames would take over a quarter of the memory budget (4K, 8K), never fewer than ``lookahead``
+    (each release re-runs the look-ahead, so a shorter window costs time, not quality)."""
+    width, out_height = output_size(info, height)
+    held = MemoryBudget().resolve("cpu") // (4 * width * out_height * 3)
+    return max(lookahead, 1, min(8 * batch_frames, held - lookahead))
 
 
 def _within(frames: np.ndarray, first: int, chunk: Chunk) -> tuple[np.ndarray, int]:

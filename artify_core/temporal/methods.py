@@ -91,8 +91,16 @@ def carry_low_band(ops: FrameOps, stylized: Frame, previous: Frame, motion: Moti
     return stylized + ops.screened_poisson(difference, screening, factor) * strength
 
 
-def restore_detail(ops: FrameOps, output: Frame, stylized: Frame, amount: float) -> Frame:
-    """Rescales ``output``'s high band to ``stylized``'s local high-band energy (module docstring).
+def texture_energy(ops: FrameOps, stylized: Frame) -> Frame:
+    """The local energy of ``stylized``'s high band, at 1/``ENERGY_FACTOR`` resolution: all that
+    ``restore_detail`` needs of the stylized frame (small enough to keep while a frame waits)."""
+    texture = stylized - ops.lowpass(stylized, DETAIL_FACTOR)
+    return ops.downsample(texture * texture, ENERGY_FACTOR) + ENERGY_FLOOR
+
+
+def restore_detail(ops: FrameOps, output: Frame, energy: Frame, amount: float) -> Frame:
+    """Rescales ``output``'s high band to the stylized frame's local high-band ``energy``
+    (``texture_energy``; module docstring).
 
     ``amount`` in [0, 1]: 0 returns ``output``; 1 restores the energy fully
     (gain capped at ``MAX_DETAIL_GAIN``, never below 1). Energies are block
@@ -101,8 +109,6 @@ def restore_detail(ops: FrameOps, output: Frame, stylized: Frame, amount: float)
     if amount <= 0.0:
         return output
     detail = output - ops.lowpass(output, DETAIL_FACTOR)
-    texture = stylized - ops.lowpass(stylized, DETAIL_FACTOR)
-    wanted = ops.downsample(texture * texture, ENERGY_FACTOR) + ENERGY_FLOOR
     present = ops.downsample(detail * detail, ENERGY_FACTOR) + ENERGY_FLOOR
-    gain = ops.upsample((ops.clip(ops.sqrt(wanted / present), 1.0, MAX_DETAIL_GAIN) - 1.0) * amount, output)
+    gain = ops.upsample((ops.clip(ops.sqrt(energy / present), 1.0, MAX_DETAIL_GAIN) - 1.0) * amount, output)
     return output + detail * gain

@@ -74,6 +74,7 @@ from artify_core.temporal.methods import (
     carry_long_term,
     carry_low_band,
     restore_detail,
+    texture_energy,
 )
 from artify_core.temporal.modes import DEFAULT_DETAIL, DEFAULT_METHOD, DEFAULT_STRENGTH, TemporalMethod
 from artify_core.temporal.motion import MotionEstimator, PairMotion
@@ -178,7 +179,7 @@ class _Pending:
     """A frame between the forward and the backward pass."""
 
     index: int
-    stylized: np.ndarray
+    energy: Frame  # the stylized frame's texture energy, at 1/16 resolution
     forward: np.ndarray
     linked: bool
     to_next: PairMotion | None = field(default=None, repr=False)
@@ -315,10 +316,13 @@ class TemporalSmoother:
         if settings.method == "long-term":
             self._outputs.append((index, output))
         if settings.method != "bidirectional" or not settings.enabled:
-            return [ops.store(restore_detail(ops, output, stylized, settings.detail if motion else 0.0))]
+            if motion is None or settings.detail == 0.0:
+                return [ops.store(output)]
+            return [ops.store(restore_detail(ops, output, texture_energy(ops, stylized), settings.detail))]
         if self._pending and motion is not None:
             self._pending[-1].to_next = motion
-        self._pending.append(_Pending(index, stylized_frame, ops.store(output), linked=motion is not None))
+        energy = texture_energy(ops, stylized) if settings.detail > 0.0 else None
+        self._pending.append(_Pending(index, energy, ops.store(output), linked=motion is not None))
         return []
 
     def _pair(self, index: int) -> PairMotion | None:
@@ -359,8 +363,9 @@ class TemporalSmoother:
         out = []
         for pending, frame in zip(self._pending[:release], finished[:release]):
             smoothed = pending.linked or pending.to_next is not None
-            stylized = ops.load(pending.stylized)
-            out.append(ops.store(restore_detail(ops, frame, stylized, settings.detail if smoothed else 0.0)))
+            if smoothed and pending.energy is not None:
+                frame = restore_detail(ops, frame, pending.energy, settings.detail)
+            out.append(ops.store(frame))
         self._pending = self._pending[release:]
         return out
 
