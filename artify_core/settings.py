@@ -200,7 +200,7 @@ class SegmentedOptions(OptionGroup):
     crop_smoothing: Annotated[float, Field(
         title="Crop steadiness", ge=0.0, le=0.99,
         description="Composite resize: how steady the crop box is along a shot (0.8 is about 9 frames; 0: "
-                    "each frame's own box).")] = 0.8
+                    "each frame's own box)."), Cli(metavar="A")] = 0.8
 
     def layer_schedule(self, layer: str, run: ScheduleOptions) -> ScheduleOptions:
         """The schedule of layer "fg" or "bg": its own choice and transition where given, else the run's."""
