@@ -179,7 +179,7 @@ class _Pending:
     """A frame between the forward and the backward pass."""
 
     index: int
-    energy: Frame  # the stylized frame's texture energy, at 1/16 resolution
+    energy: Frame | None  # the stylized frame's texture energy at 1/16 resolution; None without restoration
     forward: np.ndarray
     linked: bool
     to_next: PairMotion | None = field(default=None, repr=False)
