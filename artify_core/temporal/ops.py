@@ -20,7 +20,7 @@ rounding (tested). Working frames are float32 on the 0–255 scale.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -286,7 +286,3 @@ def frame_ops(device: str | torch.device = "cpu") -> FrameOps:
     device = torch.device(device)
     return FRAME_OPS.build("opencv") if device.type == "cpu" else FRAME_OPS.build("torch", device=device)
 
-
-def stack(ops: FrameOps, frames: Sequence[Frame]) -> np.ndarray:
-    """Working frames → RGB uint8 (n, H, W, 3)."""
-    return np.stack([ops.store(frame) for frame in frames])
