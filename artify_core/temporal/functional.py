@@ -63,6 +63,7 @@ def consistency_mask(
     relative: float = CONSISTENCY_RELATIVE,
     absolute: float = CONSISTENCY_ABSOLUTE,
     motion_boundaries: bool = True,
+    warped_reverse: np.ndarray | None = None,
 ) -> np.ndarray:
     """Where ``flow`` (a -> b) can be trusted, by the forward–backward check.
 
@@ -76,12 +77,14 @@ def consistency_mask(
     Args:
         flow: float32 (N, H, W, 2), a -> b, the flow that will be used to warp b onto a.
         reverse: float32 (N, H, W, 2), b -> a.
+        warped_reverse: ``reverse`` already warped along ``flow`` (bilinear, by any
+            implementation: the smoother's motion uses OpenCV's); computed with ``warp`` when None.
 
     Returns:
         float32 (N, H, W) in {0, 1}, on a's grid.
     """
     _check_pair(reverse, flow, "reverse")
-    back = warp(reverse, flow)
+    back = warp(reverse, flow) if warped_reverse is None else warped_reverse
     # Per-component arithmetic: ~4x faster than reducing (..., 2) arrays over their last axis.
     u, v, back_u, back_v = flow[..., 0], flow[..., 1], back[..., 0], back[..., 1]
     round_trip = (u + back_u) ** 2 + (v + back_v) ** 2
