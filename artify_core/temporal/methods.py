@@ -94,8 +94,7 @@ def carry_low_band(ops: FrameOps, stylized: Frame, previous: Frame, motion: Moti
 def texture_energy(ops: FrameOps, stylized: Frame) -> Frame:
     """The local energy of ``stylized``'s high band, at 1/``ENERGY_FACTOR`` resolution: all that
     ``restore_detail`` needs of the stylized frame (small enough to keep while a frame waits)."""
-    texture = stylized - ops.lowpass(stylized, DETAIL_FACTOR)
-    return ops.downsample(texture * texture, ENERGY_FACTOR) + ENERGY_FLOOR
+    return ops.block_energy(ops.highpass(stylized, DETAIL_FACTOR), ENERGY_FACTOR) + ENERGY_FLOOR
 
 
 def restore_detail(ops: FrameOps, output: Frame, energy: Frame, amount: float) -> Frame:
@@ -108,7 +107,7 @@ def restore_detail(ops: FrameOps, output: Frame, energy: Frame, amount: float) -
     """
     if amount <= 0.0:
         return output
-    detail = output - ops.lowpass(output, DETAIL_FACTOR)
-    present = ops.downsample(detail * detail, ENERGY_FACTOR) + ENERGY_FLOOR
+    detail = ops.highpass(output, DETAIL_FACTOR)
+    present = ops.block_energy(detail, ENERGY_FACTOR) + ENERGY_FLOOR
     gain = ops.upsample((ops.clip(ops.sqrt(energy / present), 1.0, MAX_DETAIL_GAIN) - 1.0) * amount, output)
-    return output + detail * gain
+    return ops.add_product(output, detail, gain)

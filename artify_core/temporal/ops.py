@@ -30,7 +30,7 @@ from artify_core.foundation.registry import Registry
 from artify_core.temporal.functional import Interpolation
 
 Frame = Any  # np.ndarray (H, W, C) for OpenCVOps, torch.Tensor (C, H, W) for TorchOps
-Field = Any  # a mask (H, W) or flow (H, W, 2) in the backend's own array type
+Field = Any  # a mask (H, W) or a loaded flow (H, W, 2), in the backend's own form
 
 
 class FrameOps(Protocol):
@@ -47,17 +47,18 @@ class FrameOps(Protocol):
         ...
 
     def load_flow(self, flow: np.ndarray, size: tuple[int, int]) -> Field:
-        """float32 (h, w, 2) flow in (h, w)-grid pixels → a flow on the (H, W) = ``size`` grid,
-        bilinearly upsampled, vectors rescaled to full-resolution pixels."""
+        """float32 (h, w, 2) flow in (h, w)-grid pixels → the field ``warp`` takes, for frames of
+        (H, W) = ``size``: the flow bilinearly upsampled, vectors rescaled to full-resolution pixels
+        (OpenCVOps keeps it as the absolute positions to sample, TorchOps as the flow)."""
         ...
 
     def load_mask(self, mask: np.ndarray, size: tuple[int, int]) -> Field:
-        """float32 (h, w) in [0, 1] → a per-pixel weight on the (H, W) = ``size`` grid, bilinearly
-        upsampled (soft edges), in the layout ``mix`` and ``times`` take."""
+        """float32 (h, w) in [0, 1] → a per-pixel weight (H, W) = ``size``, bilinearly upsampled
+        (soft edges): what ``mix`` and ``times`` take. Weights support ``*``, ``+``, ``/`` and ``.clip``."""
         ...
 
     def warp(self, frame: Frame, flow: Field, mode: Interpolation = "bilinear") -> Frame:
-        """Backward warp: ``out[y, x] = frame[y + dy, x + dx]``, borders replicated."""
+        """Backward warp by a ``load_flow`` field: ``out[y, x] = frame[y + dy, x + dx]``, borders replicated."""
         ...
 
     def mix(self, current: Frame, carried: Frame, weight: Field) -> Frame:
@@ -66,6 +67,18 @@ class FrameOps(Protocol):
 
     def times(self, frame: Frame, weight: Field) -> Frame:
         """``frame·weight`` with a per-pixel weight from ``load_mask``."""
+        ...
+
+    def highpass(self, frame: Frame, factor: int) -> Frame:
+        """``frame − lowpass(frame, factor)``: the detail finer than about ``factor`` pixels."""
+        ...
+
+    def block_energy(self, frame: Frame, factor: int) -> Frame:
+        """The mean of ``frame²`` over ``factor``-pixel blocks, per channel (a frame 1/``factor`` the size)."""
+        ...
+
+    def add_product(self, base: Frame, frame: Frame, gain: Frame) -> Frame:
+        """``base + frame·gain``, all three full frames."""
         ...
 
     def lowpass(self, frame: Frame, factor: int) -> Frame:
@@ -101,51 +114,76 @@ class OpenCVOps:
         import cv2  # opencv-python-headless: imported here so the GPU path needs none.
 
         self._cv2 = cv2
-        self._grids: dict[tuple[int, int], np.ndarray] = {}
+        self._grids: dict[tuple[tuple[int, int], tuple[int, int]], np.ndarray] = {}
 
     def load(self, frame: np.ndarray) -> np.ndarray:
         return frame.astype(np.float32)
 
     def store(self, frame: np.ndarray) -> np.ndarray:
-        # convertScaleAbs rounds and saturates in one SIMD pass; negatives are zeroed first (it takes |x|).
-        return self._cv2.convertScaleAbs(np.maximum(frame, 0.0))
+        # Adding zero into 8 bits rounds and saturates at both ends in one SIMD pass.
+        return self._cv2.add(frame, 0.0, dtype=self._cv2.CV_8U)
 
     def load_flow(self, flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+        # The positions to sample, x + flow(x): remap's fastest input. Made at the flow's resolution
+        # and upsampled in one pass (bilinear interpolation of the grid's linear part is exact), not
+        # upsampled, rescaled and added to a full-resolution grid (three passes; 720p: 3.5 ms saved).
+        cv2 = self._cv2
         height, width = size
-        if flow.shape[:2] == size:
-            return flow
-        scaled = self._cv2.resize(flow, (width, height), interpolation=self._cv2.INTER_LINEAR)
-        sx, sy = width / flow.shape[1], height / flow.shape[0]
+        low_height, low_width = flow.shape[:2]
+        sx, sy = width / low_width, height / low_height
+        grid = self._grid((low_height, low_width), size)
         if abs(sx - sy) < 1e-6:
-            scaled *= np.float32(sx)  # a scalar multiply: several times faster than a per-channel one
+            positions = cv2.scaleAdd(flow, sx, grid)  # one pass; a per-channel numpy multiply is several
         else:
-            scaled *= np.array([sx, sy], np.float32)
-        return scaled
+            positions = flow * np.array([sx, sy], np.float32) + grid
+        if (low_height, low_width) == size:
+            return positions
+        positions = cv2.resize(positions, (width, height), interpolation=cv2.INTER_LINEAR)
+        # Outside the outermost low-resolution centres the resize holds the edge value; there the
+        # grid's part must still be the pixel's own position (the flow's part stays held, as upsampling it would).
+        for axis, (scale, full) in enumerate(((sx, width), (sy, height))):
+            edge = int(np.ceil(scale / 2 - 0.5))
+            if edge <= 0:
+                continue
+            own = np.arange(full, dtype=np.float32)
+            held = np.clip((own + 0.5) / scale - 0.5, 0, (full / scale) - 1) * scale + scale / 2 - 0.5
+            for side in (slice(0, edge), slice(full - edge, full)):
+                correction = (own[side] - held[side]).astype(np.float32)
+                if axis == 0:
+                    positions[:, side, 0] += correction
+                else:
+                    positions[side, :, 1] += correction[:, None]
+        return positions
 
     def load_mask(self, mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-        # Kept as (H, W, 3): numpy broadcasts a trailing axis of 1 several times slower, and
-        # replicating the channels at the working resolution before upsampling is cheapest.
         height, width = size
-        channels = self._cv2.merge([mask] * 3)
         if mask.shape == size:
-            return channels
-        return self._cv2.resize(channels, (width, height), interpolation=self._cv2.INTER_LINEAR)
+            return mask
+        return self._cv2.resize(mask, (width, height), interpolation=self._cv2.INTER_LINEAR)
 
     def warp(self, frame: np.ndarray, flow: np.ndarray, mode: Interpolation = "bilinear") -> np.ndarray:
         cv2 = self._cv2
         interpolation = cv2.INTER_CUBIC if mode == "bicubic" else cv2.INTER_LINEAR
-        # One (H, W, 2) map of absolute positions: remap's fastest form.
-        positions = self._grid(frame.shape[:2]) + flow
-        return cv2.remap(frame, positions, None, interpolation, borderMode=cv2.BORDER_REPLICATE)
+        return cv2.remap(frame, flow, None, interpolation, borderMode=cv2.BORDER_REPLICATE)
 
     def mix(self, current: np.ndarray, carried: np.ndarray, weight: np.ndarray) -> np.ndarray:
-        out = carried - current
-        out *= weight
-        out += current
-        return out
+        # One pass with a one-channel weight: (w1·a + w2·b)/(w1 + w2 + 1e-5), 0.003 levels from the
+        # exact lerp; numpy's three passes over a broadcast weight took four times as long at 720p.
+        return self._cv2.blendLinear(current, carried, 1.0 - weight, weight)
 
     def times(self, frame: np.ndarray, weight: np.ndarray) -> np.ndarray:
-        return frame * weight
+        return frame * weight[..., None]
+
+    def highpass(self, frame: np.ndarray, factor: int) -> np.ndarray:
+        low = self.lowpass(frame, factor)
+        return self._cv2.subtract(frame, low, dst=low)  # in place: a fresh 720p frame costs page faults
+
+    def block_energy(self, frame: np.ndarray, factor: int) -> np.ndarray:
+        return self.downsample(self._cv2.multiply(frame, frame), factor)
+
+    def add_product(self, base: np.ndarray, frame: np.ndarray, gain: np.ndarray) -> np.ndarray:
+        out = self._cv2.multiply(frame, gain)
+        return self._cv2.add(out, base, dst=out)
 
     def lowpass(self, frame: np.ndarray, factor: int) -> np.ndarray:
         return self.upsample(self.downsample(frame, factor), frame)
@@ -173,12 +211,17 @@ class OpenCVOps:
     def clip(self, frame: np.ndarray, low: float, high: float) -> np.ndarray:
         return np.clip(frame, low, high)
 
-    def _grid(self, size: tuple[int, int]) -> np.ndarray:
-        if size not in self._grids:
-            height, width = size
-            xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-            self._grids[size] = np.stack([xs, ys], axis=-1)
-        return self._grids[size]
+
+    def _grid(self, low: tuple[int, int], size: tuple[int, int]) -> np.ndarray:
+        """(h, w, 2): the centres of a ``low``-sized grid's pixels, in pixels of the ``size`` grid."""
+        key = (low, size)
+        if key not in self._grids:
+            (low_height, low_width), (height, width) = low, size
+            sx, sy = width / low_width, height / low_height
+            xs = np.arange(low_width, dtype=np.float32) * np.float32(sx) + np.float32(sx / 2 - 0.5)
+            ys = np.arange(low_height, dtype=np.float32) * np.float32(sy) + np.float32(sy / 2 - 0.5)
+            self._grids[key] = np.stack(np.meshgrid(xs, ys), axis=-1)
+        return self._grids[key]
 
 
 class TorchOps:
@@ -224,6 +267,15 @@ class TorchOps:
 
     def times(self, frame: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         return frame * weight[None]
+
+    def highpass(self, frame: torch.Tensor, factor: int) -> torch.Tensor:
+        return frame - self.lowpass(frame, factor)
+
+    def block_energy(self, frame: torch.Tensor, factor: int) -> torch.Tensor:
+        return self.downsample(frame * frame, factor)
+
+    def add_product(self, base: torch.Tensor, frame: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
+        return torch.addcmul(base, frame, gain)
 
     def lowpass(self, frame: torch.Tensor, factor: int) -> torch.Tensor:
         return self.upsample(self.downsample(frame, factor), frame)
