@@ -162,9 +162,12 @@ def iter_stylized(
             begin, sequence = aligned, open_at(aligned)
         batches = partial(grid_batches, info.path, batch_frames=batch_frames, height=height, info=info)
         sequence.warm_up_stream(batches(start=context, end=begin), context)
-    smoother = (TemporalSmoother(smoothing, cuts=cuts, start_frame=begin, device=getattr(model, "device", "cpu"),
-                                 window=smoothing_window(info, height, batch_frames, smoothing.lookahead))
-                if smoothing is not None and smoothing.enabled else None)
+    if smoothing is not None and smoothing.enabled:
+        window, concurrent = smoothing_window(info, height, batch_frames, smoothing.lookahead)
+        smoother = TemporalSmoother(smoothing, cuts=cuts, start_frame=begin, device=getattr(model, "device", "cpu"),
+                                    window=window, concurrent_backward=concurrent)
+    else:
+        smoother = None
     # A backward pass needs frames past the chunk's end; they are stylized and smoothed, not emitted.
     end = (lookahead_end(chunk.end, smoothing.lookahead, info.frames, cuts) if smoother is not None
            else chunk.end)
@@ -205,13 +208,21 @@ def iter_stylized(
             smoother.close()
 
 
-def smoothing_window(info: VideoInfo, height: int | None, batch_frames: int, lookahead: int) -> int:
-    """Frames a backward pass releases at a time: 8 batches, fewer where ``window + lookahead`` held
-    frames would take over a quarter of the memory budget (4K, 8K), never fewer than ``lookahead``
-    (each release re-runs the look-ahead, so a shorter window costs time, not quality)."""
+def smoothing_window(info: VideoInfo, height: int | None, batch_frames: int, lookahead: int) -> tuple[int, bool]:
+    """Frames a backward pass releases at a time, and whether it runs beside the forward pass.
+
+    Held frames are 8-bit and may take half the memory budget. The window is 8 batches, fewer
+    where the frames held would not fit, never fewer than ``lookahead`` (each release re-runs the
+    look-ahead, so a shorter window costs time, not quality). A window's backward pass runs on a
+    thread of its own while the next window fills when two windows fit and each is at least twice
+    the look-ahead (720p: 64 frames); otherwise (4K and up) in the calling thread.
+    """
     width, out_height = output_size(info, height)
-    held = MemoryBudget().resolve("cpu") // (4 * width * out_height * 3)
-    return max(lookahead, 1, min(8 * batch_frames, held - lookahead))
+    fitting = MemoryBudget().resolve("cpu") // 2 // (width * out_height * 3)
+    concurrent = min(8 * batch_frames, fitting // 2 - lookahead)
+    if concurrent >= 2 * lookahead:
+        return concurrent, True
+    return max(lookahead, 1, min(8 * batch_frames, fitting - lookahead)), False
 
 
 def _within(frames: np.ndarray, first: int, chunk: Chunk) -> tuple[np.ndarray, int]:

@@ -57,8 +57,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from concurrent.futures import Future
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence, get_args
 
 import numpy as np
@@ -199,8 +199,12 @@ class TemporalSmoother:
         device: where warping and blending run (the model's device).
         flow: the flow estimator for single-threaded use; default: one per pool
             thread, built from ``settings.flow``.
-        window: frames released per backward pass (memory: ``window + lookahead`` frames).
-        threads: flow-estimation threads (None: up to 4, as the CPU has).
+        window: frames released per backward pass (memory: up to ``2·(window + lookahead)`` frames,
+            since one window's backward pass runs on a thread of its own while the next fills).
+        threads: flow-estimation threads (None: half the cores, 1 to 4); 0 runs everything,
+            the backward pass too, in the calling thread.
+        concurrent_backward: run each window's backward pass on a thread of its own (False: in the
+            calling thread, holding at most ``window + lookahead`` frames, for frames too large for two windows).
     """
 
     def __init__(
@@ -211,8 +215,9 @@ class TemporalSmoother:
         start_frame: int = 0,
         device: str | torch.device = "cpu",
         flow: FlowEstimator | None = None,
-        window: int = 32,
+        window: int = 64,
         threads: int | None = None,
+        concurrent_backward: bool = True,
     ):
         self.settings = settings
         self.cuts = frozenset(int(c) for c in cuts)
@@ -235,6 +240,13 @@ class TemporalSmoother:
         self._previous: Frame | None = None
         self._outputs: deque[tuple[int, Frame]] = deque(maxlen=settings.long_term_offset)
         self._pending: list[_Pending] = []
+        # The backward pass of a full window runs on its own thread while the forward pass goes on
+        # (one core does the forward pass and the flow while the other does the backward pass and the
+        # texture restoration); the windows' results come back in order.
+        concurrent = concurrent_backward and threads != 0
+        self._backward_pool = (ThreadPoolExecutor(1, thread_name_prefix="artify-backward")
+                               if settings.method == "bidirectional" and settings.enabled and concurrent else None)
+        self._released: deque[Future[list[np.ndarray]]] = deque()
         self._shape: tuple[int, ...] | None = None
 
     @property
@@ -282,11 +294,13 @@ class TemporalSmoother:
     def finish(self) -> np.ndarray:
         """The frames still held for the backward pass, smoothed as the end of the stream."""
         out = self._emit([], final=True)
-        self._motion.close()
+        self.close()
         return out
 
     def close(self) -> None:
         self._motion.close()
+        if self._backward_pool is not None:
+            self._backward_pool.shutdown(wait=True, cancel_futures=True)
 
     def _step(self, stylized_frame: np.ndarray) -> list[np.ndarray]:
         settings, ops = self.settings, self.ops
@@ -338,36 +352,51 @@ class TemporalSmoother:
 
     def _emit(self, frames: list[np.ndarray], *, final: bool) -> np.ndarray:
         if self.settings.method == "bidirectional" and self.settings.enabled:
-            frames = frames + self._backward(final)
+            self._schedule_backward(final)
+            while self._released and (final or self._released[0].done()):
+                frames = frames + self._released.popleft().result()
         if frames:
             return np.stack(frames)
         shape = self._shape or (0, 0, 3)
         return np.zeros((0, *shape), np.uint8)
 
-    def _backward(self, final: bool) -> list[np.ndarray]:
-        """Runs the backward pass over the pending frames and releases all but the last ``lookahead``."""
+    def _schedule_backward(self, final: bool) -> None:
+        """Hands the pending frames to a backward pass once a window (and its look-ahead) is full,
+        keeping the last ``lookahead`` of them: the next window's pass needs them as its warm-up."""
         lookahead = self.lookahead
         if not self._pending or (not final and len(self._pending) < self.window + lookahead):
-            return []
-        ops, settings = self.ops, self.settings
-        finished: list[Frame] = [None] * len(self._pending)
-        following: Frame | None = None
-        for position in range(len(self._pending) - 1, -1, -1):
-            pending = self._pending[position]
-            forward = ops.load(pending.forward)
-            if following is not None and pending.to_next is not None:
-                motion = self._motion_field(pending.to_next.to_later, pending.to_next.later_mask, forward)
-                forward = carry_backward(ops, forward, following, motion, settings.strength, settings.interpolation)
-            finished[position] = following = forward
+            return
         release = len(self._pending) if final else len(self._pending) - lookahead
-        out = []
-        for pending, frame in zip(self._pending[:release], finished[:release]):
-            smoothed = pending.linked or pending.to_next is not None
-            if smoothed and pending.energy is not None:
-                frame = restore_detail(ops, frame, pending.energy, settings.detail)
-            out.append(ops.store(frame))
+        # Copies: the last pending frame learns its motion to the next frame after this.
+        window = [replace(pending) for pending in self._pending]
         self._pending = self._pending[release:]
-        return out
+        if self._backward_pool is None:
+            done: Future[list[np.ndarray]] = Future()
+            done.set_result(self._backward(window, release))
+            self._released.append(done)
+            return
+        if self._released and not self._released[-1].done():
+            # At most one window waits: memory stays bounded when the backward pass is the slower.
+            self._released[-1].exception()
+        self._released.append(self._backward_pool.submit(self._backward, window, release))
+
+    def _backward(self, window: list[_Pending], release: int) -> list[np.ndarray]:
+        """The backward pass over a window of forward outputs; the first ``release`` frames, finished."""
+        ops, settings = self.ops, self.settings
+        out: list[np.ndarray] = []
+        following: Frame | None = None
+        for position in range(len(window) - 1, -1, -1):
+            pending = window[position]
+            frame = ops.load(pending.forward)
+            if following is not None and pending.to_next is not None:
+                motion = self._motion_field(pending.to_next.to_later, pending.to_next.later_mask, frame)
+                frame = carry_backward(ops, frame, following, motion, settings.strength, settings.interpolation)
+            following = frame
+            if position < release:  # finished: only its 8-bit result is kept
+                if (pending.linked or pending.to_next is not None) and pending.energy is not None:
+                    frame = restore_detail(ops, frame, pending.energy, settings.detail)
+                out.append(ops.store(frame))
+        return out[::-1]
 
     def _check(self, frames: np.ndarray, what: str) -> None:
         if not isinstance(frames, np.ndarray) or frames.dtype != np.uint8 or frames.ndim != 4 \

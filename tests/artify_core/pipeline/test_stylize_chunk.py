@@ -233,3 +233,18 @@ def test_grid_batches_break_where_a_pass_from_frame_zero_would(video30):
     frames = np.concatenate(list(grid_batches(video30, batch_frames=8, start=5, end=27)))
     np.testing.assert_array_equal(frames, read_frames(video30, start=5, end=27))
     assert [len(b) for b in grid_batches(video30, batch_frames=8, start=16, end=20)] == [4]
+
+
+def test_the_backward_pass_gets_a_thread_only_where_two_windows_fit():
+    from types import SimpleNamespace
+
+    from artify_core.memory import MemoryBudget
+    from artify_core.pipeline.stylize import smoothing_window
+
+    budget = MemoryBudget().resolve("cpu")
+    for width, height, threaded in ((1280, 720, True), (3840, 2160, False), (7680, 4320, False)):
+        window, concurrent = smoothing_window(SimpleNamespace(width=width, height=height, path="clip.mp4"), None,
+                                              batch_frames=8, lookahead=11)
+        assert concurrent is threaded and window >= 11
+        held = (2 if concurrent else 1) * (window + 11) * width * height * 3
+        assert held <= budget // 2 or window == 11  # the look-ahead is the least a window can be

@@ -143,6 +143,15 @@ def test_the_flow_pool_gives_the_frames_of_a_single_thread(scene):
     np.testing.assert_array_equal(pooled, smooth(content, stylized))
 
 
+def test_backward_passes_on_their_own_thread_give_the_frames_of_one_thread(scene):
+    # Several windows, each handed to the backward thread while the next fills; out in order.
+    content, stylized = scene
+    threaded = smooth_frames(content, stylized, threads=2, window=4, batch_frames=3)
+    inline = smooth_frames(content, stylized, threads=2, window=4, batch_frames=3, concurrent_backward=False)
+    np.testing.assert_array_equal(threaded, inline)
+    np.testing.assert_array_equal(threaded, smooth(content, stylized, batch=3, window=4))
+
+
 @pytest.mark.parametrize("strength, frames", [(0.0, 0), (0.5, 6), (0.6, 8), (0.7, 11), (0.8, 18)])
 def test_recommended_overlap_lets_the_recursion_forget(strength, frames):
     assert recommended_overlap(strength) == frames
