@@ -50,6 +50,7 @@ METHOD_ROWS: list[tuple[str, dict | None]] = [
     ("bidirectional 0.7, no texture restoration", dict(method="bidirectional", detail=0.0)),
     ("bidirectional 0.7, bilinear warps", dict(method="bidirectional", interpolation="bilinear")),
     ("bidirectional 0.7, flow at full resolution", dict(method="bidirectional", flow_height=0)),
+    ("bidirectional 0.7, flow at 240 lines", dict(method="bidirectional", flow_height=240)),
     ("bidirectional 0.7, flow at 180 lines", dict(method="bidirectional", flow_height=180)),
     ("bidirectional 0.7 (default)", dict()),
 ]
@@ -211,6 +212,9 @@ def main() -> None:
     parser.add_argument("--method-clips", nargs="+", choices=list(CLIPS), help="part 1 on these clips only")
     parser.add_argument("--rows", nargs="+", type=int, help="part 1: only these rows of METHOD_ROWS (0-based)")
     args = parser.parse_args()
+    from artify_core.foundation.runtime import prefer_small_pages
+
+    prefer_small_pages()  # as `artify` and the chunk task set their processes up
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 

@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, State
 
 from artify_core.foundation.publish import scratch_directory
+from artify_core.foundation.runtime import prefer_small_pages
 from artify_core.pipeline.chunks import Chunk
 from artify_core.pipeline.keys import chunk_object
 from artify_core.pipeline.styles import StylePlan
@@ -77,6 +78,7 @@ def stylize_chunk_task(job: ChunkJob, handover: ChunkHandover | None = None) -> 
 
 
 def _stylize_into(store, name: str, job: ChunkJob, handover: ChunkHandover | None) -> None:
+    prefer_small_pages()  # this may be a worker process the CLI never set up
     with scratch_directory("chunk") as scratch:
         result = stylize_chunk(job.info, job.chunk, get_model(job.spec), job.plan, scratch / "chunk.mp4",
                                height=job.height, strength=job.strength, smoothing=job.smoothing,
