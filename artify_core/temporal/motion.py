@@ -20,7 +20,7 @@ import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -49,6 +49,13 @@ class PairMotion:
     def reliable(self) -> float:
         """The fraction of b's pixels whose flow to a is trusted; near 0 across an unlisted cut."""
         return float(self.earlier_mask.mean())
+
+
+class WorkingFrame(NamedTuple):
+    """A frame reduced to the working resolution, and the height it had."""
+
+    frame: np.ndarray
+    height: int
 
 
 def working_size(height: int, width: int, flow_height: int) -> tuple[int, int]:
@@ -90,27 +97,43 @@ class MotionEstimator:
         # torch's CPU grid_sample (functional.warp), six times the two flows; with remap, 2 ms.
         self._ops = OpenCVOps()
 
-    def submit(self, earlier: np.ndarray, later: np.ndarray) -> Future[PairMotion]:
-        """Queues the pair (RGB uint8 (H, W, 3) each); the future holds its ``PairMotion``."""
-        if self._pool is None:
-            future: Future[PairMotion] = Future()
-            future.set_result(self.estimate(earlier, later))
-            return future
-        return self._pool.submit(self.estimate, earlier, later)
+    def prepare(self, frame: np.ndarray) -> Future[WorkingFrame]:
+        """Queues ``frame`` (RGB uint8 (H, W, 3)) reduced to the working resolution, once for both
+        pairs it belongs to (at 720p the reduction cost as much per pair as the checks)."""
+        return self._run(self.reduce, frame)
+
+    def submit(self, earlier: Future[WorkingFrame], later: Future[WorkingFrame]) -> Future[PairMotion]:
+        """Queues the pair of ``prepare``d frames; the future holds its ``PairMotion``."""
+        return self._run(lambda: self._estimate(earlier.result(), later.result()))
 
     def estimate(self, earlier: np.ndarray, later: np.ndarray) -> PairMotion:
-        """``PairMotion`` of one pair, in the calling thread."""
+        """``PairMotion`` of one pair of RGB uint8 (H, W, 3) frames, in the calling thread."""
+        return self._estimate(self.reduce(earlier), self.reduce(later))
+
+    def reduce(self, frame: np.ndarray) -> WorkingFrame:
+        """``frame`` at the working resolution (INTER_AREA), with its full height."""
+        height, width = frame.shape[:2]
+        size = working_size(height, width, self.flow_height) if self.flow_height > 0 else (height, width)
+        if size != (height, width):
+            frame = self._cv2.resize(frame, size[::-1], interpolation=self._cv2.INTER_AREA)
+        return WorkingFrame(frame, height)
+
+    def _run(self, work, *args) -> Future:
+        # Tasks only ever wait on tasks queued before them, so a pool of any size cannot deadlock.
+        if self._pool is None:
+            future: Future = Future()
+            future.set_result(work(*args))
+            return future
+        return self._pool.submit(work, *args)
+
+    def _estimate(self, earlier_frame: WorkingFrame, later_frame: WorkingFrame) -> PairMotion:
         flow = getattr(self._local, "flow", None)
         if flow is None:
             flow = self._local.flow = self._make_flow()
-        height, width = earlier.shape[:2]
-        size = working_size(height, width, self.flow_height) if self.flow_height > 0 else (height, width)
-        if size != (height, width):
-            earlier, later = (self._cv2.resize(frame, size[::-1], interpolation=self._cv2.INTER_AREA)
-                              for frame in (earlier, later))
+        earlier, later = earlier_frame.frame, later_frame.frame
         to_earlier, to_later = flow.estimate(np.stack([later, earlier]), np.stack([earlier, later]))
         # Tolerances are in pixels² of the grid the flows live on.
-        absolute = self.absolute * (size[0] / height) ** 2
+        absolute = self.absolute * (earlier.shape[0] / earlier_frame.height) ** 2
         earlier_mask = self._trusted(to_earlier, to_later, earlier, later, absolute)
         later_mask = self._trusted(to_later, to_earlier, later, earlier, absolute)
         return PairMotion(to_earlier, to_later, earlier_mask, later_mask)

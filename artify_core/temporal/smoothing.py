@@ -77,7 +77,7 @@ from artify_core.temporal.methods import (
     texture_energy,
 )
 from artify_core.temporal.modes import DEFAULT_DETAIL, DEFAULT_METHOD, DEFAULT_STRENGTH, TemporalMethod
-from artify_core.temporal.motion import MotionEstimator, PairMotion
+from artify_core.temporal.motion import MotionEstimator, PairMotion, WorkingFrame
 from artify_core.temporal.ops import Frame, FrameOps, frame_ops
 
 METHODS: tuple[str, ...] = get_args(TemporalMethod)
@@ -233,7 +233,7 @@ class TemporalSmoother:
                                        photometric=settings.photometric, threads=threads)
         self._submitted = start_frame  # index of the next content frame to submit
         self._processed = start_frame  # index of the next stylized frame to process
-        self._recent: deque[tuple[int, np.ndarray]] = deque(maxlen=settings.long_term_offset)
+        self._recent: deque[tuple[int, Future[WorkingFrame]]] = deque(maxlen=settings.long_term_offset)
         self._pairs: dict[int, Future[PairMotion]] = {}  # frame t -> motion of (t - 1, t)
         self._anchors: dict[int, Future[PairMotion]] = {}  # frame t -> motion of (t - k, t)
         self._shot_start = start_frame
@@ -258,15 +258,18 @@ class TemporalSmoother:
         self._check(content, "content")
         for frame in content:
             index = self._submitted
+            self._submitted += 1
+            if not self.settings.enabled:
+                continue
+            working = self._motion.prepare(frame)
             previous = self._recent[-1][1] if self._recent and self._recent[-1][0] == index - 1 else None
-            if previous is not None and index not in self.cuts and self.settings.enabled:
-                self._pairs[index] = self._motion.submit(previous, frame)
+            if previous is not None and index not in self.cuts:
+                self._pairs[index] = self._motion.submit(previous, working)
                 offset = self.settings.long_term_offset
                 if self.settings.method == "long-term" and len(self._recent) == offset \
                         and not any(c in self.cuts for c in range(index - offset + 1, index + 1)):
-                    self._anchors[index] = self._motion.submit(self._recent[0][1], frame)
-            self._recent.append((index, frame))
-            self._submitted += 1
+                    self._anchors[index] = self._motion.submit(self._recent[0][1], working)
+            self._recent.append((index, working))
 
     def process(self, content: np.ndarray, stylized: np.ndarray) -> np.ndarray:
         """Smooths the next batch; submits ``content`` first unless ``submit`` already had it.
@@ -370,15 +373,27 @@ class TemporalSmoother:
         # Copies: the last pending frame learns its motion to the next frame after this.
         window = [replace(pending) for pending in self._pending]
         self._pending = self._pending[release:]
-        if self._backward_pool is None:
-            done: Future[list[np.ndarray]] = Future()
-            done.set_result(self._backward(window, release))
-            self._released.append(done)
-            return
-        if self._released and not self._released[-1].done():
+        passes = [(window, release)]
+        if final and len(window) >= 2 * (lookahead + 1):
+            # The last window is split in two, so that the calling thread, with nothing left to
+            # overlap, takes one half. At a shot's start when there is one near the middle (the
+            # pass restarts there: exact), else in the middle with the look-ahead into the second
+            # half (as between windows). Split with or without a thread: frames must not depend on the cores.
+            quarter = len(window) // 4
+            starts = [i for i in range(quarter, len(window) - quarter) if not window[i].linked]
+            middle = min(starts, key=lambda i: abs(2 * i - len(window)), default=len(window) // 2)
+            first = window[:middle] if starts else window[:middle + lookahead]
+            passes = [(first, middle), (window[middle:], len(window) - middle)]
+        if self._backward_pool is not None and self._released and not self._released[-1].done():
             # At most one window waits: memory stays bounded when the backward pass is the slower.
             self._released[-1].exception()
-        self._released.append(self._backward_pool.submit(self._backward, window, release))
+        for number, (frames, count) in enumerate(passes):
+            if self._backward_pool is not None and number == 0:
+                self._released.append(self._backward_pool.submit(self._backward, frames, count))
+            else:
+                done: Future[list[np.ndarray]] = Future()
+                done.set_result(self._backward(frames, count))
+                self._released.append(done)
 
     def _backward(self, window: list[_Pending], release: int) -> list[np.ndarray]:
         """The backward pass over a window of forward outputs; the first ``release`` frames, finished."""

@@ -23,9 +23,12 @@ def test_both_directions_and_their_masks(make_panning, flow_height):
     estimator = MotionEstimator(lambda: smoothing_flow_estimator("dis"), flow_height=flow_height, relative=0.05,
                                 absolute=2.0, motion_boundaries=False, threads=1)
     try:
-        motion = estimator.submit(earlier, later).result()
+        motion = estimator.submit(estimator.prepare(earlier), estimator.prepare(later)).result()
+        direct = estimator.estimate(earlier, later)
     finally:
         estimator.close()
+    np.testing.assert_array_equal(direct.to_earlier, motion.to_earlier)
+    np.testing.assert_array_equal(direct.earlier_mask, motion.earlier_mask)
     scale = 1.0 if flow_height == 0 else 40 / 80
     assert motion.to_earlier.shape == (round(80 * scale), round(112 * scale), 2)
     inner = (slice(4, -4), slice(4, -4))
