@@ -219,9 +219,9 @@ def smoothing_window(info: VideoInfo, height: int | None, batch_frames: int, loo
     """
     width, out_height = output_size(info, height)
     fitting = MemoryBudget().resolve("cpu") // 2 // (width * out_height * 3)
-    concurrent = min(8 * batch_frames, fitting // 2 - lookahead)
-    if concurrent >= 2 * lookahead:
-        return concurrent, True
+    paired = min(8 * batch_frames, fitting // 2 - lookahead)  # a window when two must fit
+    if paired >= 2 * lookahead:
+        return paired, True
     return max(lookahead, 1, min(8 * batch_frames, fitting - lookahead)), False
 
 

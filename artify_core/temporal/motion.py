@@ -20,13 +20,15 @@ import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, TypeVar
 
 import numpy as np
 
 from artify_core.temporal.flow import FlowEstimator
 from artify_core.temporal.functional import consistency_mask
 from artify_core.temporal.ops import OpenCVOps
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,15 @@ class WorkingFrame(NamedTuple):
 
     frame: np.ndarray
     height: int
+
+
+def run_on(pool: ThreadPoolExecutor | None, work: Callable[..., T], *args) -> Future[T]:
+    """``work(*args)`` queued on ``pool``, or run now in the calling thread when there is none."""
+    if pool is not None:
+        return pool.submit(work, *args)
+    future: Future[T] = Future()
+    future.set_result(work(*args))
+    return future
 
 
 def working_size(height: int, width: int, flow_height: int) -> tuple[int, int]:
@@ -100,11 +111,12 @@ class MotionEstimator:
     def prepare(self, frame: np.ndarray) -> Future[WorkingFrame]:
         """Queues ``frame`` (RGB uint8 (H, W, 3)) reduced to the working resolution, once for both
         pairs it belongs to (at 720p the reduction cost as much per pair as the checks)."""
-        return self._run(self.reduce, frame)
+        return run_on(self._pool, self.reduce, frame)
 
     def submit(self, earlier: Future[WorkingFrame], later: Future[WorkingFrame]) -> Future[PairMotion]:
         """Queues the pair of ``prepare``d frames; the future holds its ``PairMotion``."""
-        return self._run(lambda: self._estimate(earlier.result(), later.result()))
+        # It only ever waits on tasks queued before it, so a pool of any size cannot deadlock.
+        return run_on(self._pool, lambda: self._estimate(earlier.result(), later.result()))
 
     def estimate(self, earlier: np.ndarray, later: np.ndarray) -> PairMotion:
         """``PairMotion`` of one pair of RGB uint8 (H, W, 3) frames, in the calling thread."""
@@ -117,14 +129,6 @@ class MotionEstimator:
         if size != (height, width):
             frame = self._cv2.resize(frame, size[::-1], interpolation=self._cv2.INTER_AREA)
         return WorkingFrame(frame, height)
-
-    def _run(self, work, *args) -> Future:
-        # Tasks only ever wait on tasks queued before them, so a pool of any size cannot deadlock.
-        if self._pool is None:
-            future: Future = Future()
-            future.set_result(work(*args))
-            return future
-        return self._pool.submit(work, *args)
 
     def _estimate(self, earlier_frame: WorkingFrame, later_frame: WorkingFrame) -> PairMotion:
         flow = getattr(self._local, "flow", None)

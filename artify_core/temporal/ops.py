@@ -211,7 +211,6 @@ class OpenCVOps:
     def clip(self, frame: np.ndarray, low: float, high: float) -> np.ndarray:
         return np.clip(frame, low, high)
 
-
     def _grid(self, low: tuple[int, int], size: tuple[int, int]) -> np.ndarray:
         """(h, w, 2): the centres of a ``low``-sized grid's pixels, in pixels of the ``size`` grid."""
         key = (low, size)

@@ -78,7 +78,7 @@ from artify_core.temporal.methods import (
     texture_energy,
 )
 from artify_core.temporal.modes import DEFAULT_DETAIL, DEFAULT_METHOD, DEFAULT_STRENGTH, TemporalMethod
-from artify_core.temporal.motion import MotionEstimator, PairMotion, WorkingFrame
+from artify_core.temporal.motion import MotionEstimator, PairMotion, WorkingFrame, run_on
 from artify_core.temporal.ops import Frame, FrameOps, frame_ops
 
 METHODS: tuple[str, ...] = get_args(TemporalMethod)
@@ -388,13 +388,8 @@ class TemporalSmoother:
         if self._backward_pool is not None and self._released and not self._released[-1].done():
             # At most one window waits: memory stays bounded when the backward pass is the slower.
             self._released[-1].exception()
-        for number, (frames, count) in enumerate(passes):
-            if self._backward_pool is not None and number == 0:
-                self._released.append(self._backward_pool.submit(self._backward, frames, count))
-            else:
-                done: Future[list[np.ndarray]] = Future()
-                done.set_result(self._backward(frames, count))
-                self._released.append(done)
+        for number, (frames, count) in enumerate(passes):  # the second half, if any, in this thread
+            self._released.append(run_on(self._backward_pool if number == 0 else None, self._backward, frames, count))
 
     def _backward(self, window: list[_Pending], release: int) -> list[np.ndarray]:
         """The backward pass over a window of forward outputs; the first ``release`` frames, finished."""
