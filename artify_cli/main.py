@@ -22,7 +22,7 @@ from artify_cli.batch import add_batch_parser, run_batch
 from artify_cli.options import OneLineParser, add_options, request_from
 from artify_cli.preview import add_preview_parser, run_preview
 from artify_core.errors import ArtifyError, InputError
-from artify_core.foundation.runtime import prefer_small_pages
+from artify_core.foundation.runtime import configure_for_frames
 from artify_core.settings import VideoRequest
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -70,7 +70,7 @@ def _at_least_one(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_prefect(args.verbose)
-    prefer_small_pages()
+    configure_for_frames()
     _stop_on_signals()
     try:
         commands = {"info": _info, "stylize": _stylize, "keyframes": _keyframes, "evaluate": _evaluate,

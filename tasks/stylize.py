@@ -17,7 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, State
 
 from artify_core.foundation.publish import scratch_directory
-from artify_core.foundation.runtime import prefer_small_pages
+from artify_core.foundation.runtime import configure_for_frames
 from artify_core.pipeline.chunks import Chunk
 from artify_core.pipeline.keys import chunk_object
 from artify_core.pipeline.styles import StylePlan
@@ -26,7 +26,7 @@ from artify_core.settings import EncodingOptions
 from artify_core.storage import open_store
 from artify_core.storage.locks import store_lock
 from artify_core.temporal.smoothing import SmoothingSettings
-from artify_core.video import VideoInfo
+from artify_core.video import VideoInfo, output_size
 from tasks.models import ModelSpec, get_model
 from tasks.progress import report_frames
 from tasks.retries import transient_only
@@ -78,7 +78,8 @@ def stylize_chunk_task(job: ChunkJob, handover: ChunkHandover | None = None) -> 
 
 
 def _stylize_into(store, name: str, job: ChunkJob, handover: ChunkHandover | None) -> None:
-    prefer_small_pages()  # this may be a worker process the CLI never set up
+    # For this chunk's frames; and this may be a worker process the CLI never set up.
+    configure_for_frames(output_size(job.info, job.height)[::-1])
     with scratch_directory("chunk") as scratch:
         result = stylize_chunk(job.info, job.chunk, get_model(job.spec), job.plan, scratch / "chunk.mp4",
                                height=job.height, strength=job.strength, smoothing=job.smoothing,
