@@ -40,7 +40,7 @@ class ModelSpec:
     @property
     def stateful(self) -> bool:
         """Whether the model's output for a frame depends on earlier frames (it restarts at cuts)."""
-        return carries_state(self.name)
+        return carries_state(self.name, **dict(self.options))
 
 
 @lru_cache(maxsize=4)

@@ -72,6 +72,7 @@ def test_every_number_has_both_bounds():
 
 @pytest.mark.parametrize("args,fragment", [
     (["--iterations", "5"], "--iterations belongs to --model gatys, not arbitrary"),
+    (["--model", "gatys", "--feature-smoothing", "0.5"], "--feature-smoothing belongs to --model arbitrary, not gatys"),
     (["--fg-style", "none"], "--fg-style needs --model segmented"),
     (["--style-weight", "1", "--style-weight", "2"], "--style-weight: give one non-negative weight per --style (1)"),
     (["--workers", "2", "--dask-address", "tcp://h:8786"], "choose --workers or --dask-address, not both"),

@@ -19,7 +19,8 @@ from artify_core.models.base import StyleEmbeddingModel, StyleImage, Stylization
 MODELS: Registry[StylizationModel] = Registry("model")
 MODELS.register("arbitrary", "artify_core.models.arbitrary.model:arbitrary",
                 summary="Ghiasi et al. 2017: feed-forward, any style image",
-                version="artify_core.models.arbitrary.model:model_version", stateful=False)
+                version="artify_core.models.arbitrary.model:model_version",
+                stateful="artify_core.models.arbitrary.model:carries_state")
 MODELS.register("gatys", "artify_core.models.gatys.model:gatys",
                 summary="Gatys et al. 2016: per-frame optimisation; video after Ruder et al. 2016",
                 version="artify_core.models.gatys.model:model_version", stateful=True)
@@ -39,9 +40,14 @@ def model_version(name: str, **options: Any) -> str:
     return getattr(importlib.import_module(module), function)(**options)
 
 
-def carries_state(name: str) -> bool:
-    """Whether the model's output for a frame depends on earlier frames."""
-    return bool(MODELS.extra(name, "stateful"))
+def carries_state(name: str, **options: Any) -> bool:
+    """Whether the model's output for a frame depends on earlier frames, with these builder options
+    (a model registers a bool, or a ``"module:function"`` of its options)."""
+    stateful = MODELS.extra(name, "stateful")
+    if isinstance(stateful, str):
+        module, _, function = stateful.partition(":")
+        return bool(getattr(importlib.import_module(module), function)(**options))
+    return bool(stateful)
 
 
 __all__ = ["MODELS", "StyleEmbeddingModel", "StyleImage", "StylizationModel", "carries_state", "load_model",

@@ -123,3 +123,34 @@ def test_the_flow_adds_nothing_to_the_core_pipeline(tmp_path, bikes_clip, starry
     direct = stylize_chunk(info, plan_chunks(info.frames, 100)[0], model, plan, tmp_path / "direct.mp4",
                            smoothing=SmoothingSettings(), cuts=detect_video_cuts(str(bikes_clip)))
     assert np.array_equal(read_frames(via_flow), read_frames(direct.path))
+
+
+def test_feature_smoothing_reaches_the_model(tmp_path, bikes_clip, starrynight):
+    """``arbitrary.feature_smoothing`` (``--feature-smoothing``) builds the feature-smoothed model, which
+    carries state, so the flow finds the cuts and keys the output apart from the plain model's."""
+    from artify_core.images import load_image
+    from artify_core.keyframes import detect_video_cuts
+    from artify_core.keyframes.schedule import single_schedule
+    from artify_core.models import load_model
+    from artify_core.models.base import StyleImage
+    from artify_core.pipeline.chunks import plan_chunks
+    from artify_core.pipeline.styles import StylePlan
+    from artify_core.pipeline.stylize import stylize_chunk
+
+    request = VideoRequest(content=str(bikes_clip), style=[str(starrynight)], output=str(tmp_path / "flow.mp4"),
+                           arbitrary={"feature_smoothing": 0.5}, smoothing={"smooth": False},
+                           execution={"device": "cpu", "store": str(tmp_path / "store")})
+    stylize_video(request)
+    plain = stylize_video(request.model_copy(update={"arbitrary": request.arbitrary.model_copy(
+        update={"feature_smoothing": 0.0}), "output": str(tmp_path / "plain.mp4")}))
+    assert plain.chunks_cached == 0  # another model version, another key
+
+    info = probe_video(bikes_clip)
+    model = load_model("arbitrary", device="cpu", feature_smoothing=0.5)
+    plan = StylePlan((model.prepare_style([StyleImage(load_image(starrynight))]),),
+                     single_schedule(0, info.frames, info.fps))
+    direct = stylize_chunk(info, plan_chunks(info.frames, 100)[0], model, plan, tmp_path / "direct.mp4",
+                           smoothing=None, cuts=detect_video_cuts(str(bikes_clip)))
+    smoothed = read_frames(tmp_path / "flow.mp4")
+    assert np.array_equal(smoothed, read_frames(direct.path))
+    assert np.abs(smoothed.astype(int) - read_frames(tmp_path / "plain.mp4")).mean() > 1.0

@@ -456,6 +456,11 @@ def model_version(*, weights: ArbitraryWeights | str = ArbitraryWeights.DEFAULT,
                     check_feature_smoothing(feature_smoothing))
 
 
+def carries_state(*, feature_smoothing: float = 0.0, **_: object) -> bool:
+    """Whether ``arbitrary(...)`` with these arguments carries state from frame to frame: with feature smoothing."""
+    return check_feature_smoothing(feature_smoothing) > 0.0
+
+
 def _version(weights: Weights, precision: str, feature_smoothing: float = 0.0) -> str:
     # Feature smoothing is named only when on, so the versions (and cache keys) of unsmoothed runs stay as they were.
     smoothing = f"+fs{FEATURE_SMOOTHING_VERSION}:{feature_smoothing:g}" if feature_smoothing else ""

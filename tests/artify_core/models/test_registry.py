@@ -48,6 +48,8 @@ def test_versions_without_weights_match_the_built_models(weights_dir):
 
 def test_state_is_declared():
     assert not carries_state("arbitrary") and carries_state("gatys") and carries_state("segmented")
+    # The arbitrary model carries state only with feature smoothing on.
+    assert carries_state("arbitrary", feature_smoothing=0.5) and not carries_state("arbitrary", feature_smoothing=0.0)
 
 
 @pytest.mark.parametrize("model", MODEL_GROUPS)
