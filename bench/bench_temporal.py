@@ -166,6 +166,7 @@ def throughput(clip: Path, style: str, out: Path) -> dict:
                           cuts=cuts, handover=handover)
         seconds[label] = time.perf_counter() - started
     row = dict(size=f"{info.width}x{info.height}", frames=info.frames, smoothing_only_fps=smoothing_fps,
+               smoothing_only_passes=passes,
                end_to_end_fps={k: info.frames / v for k, v in seconds.items()},
                smoothed_over_unsmoothed=seconds["no-smooth"] / seconds["default"])
     print(f"  {row['size']}: smoothing only {smoothing_fps:.1f} fps; end-to-end {row['end_to_end_fps']['default']:.2f} "
