@@ -31,7 +31,7 @@ thread pool, submitted as soon as content frames are decoded, so they are
 estimated while the model stylizes (``TemporalSmoother.submit``); warping and
 blending on the model's device (``ops``: torch ``grid_sample`` on a GPU,
 OpenCV kernels on the CPU); each window's backward pass on a thread of its
-own while the forward pass fills the next (720p on 2 cores: 19 frames/s).
+own while the forward pass fills the next (720p on 2 cores: 20 frames/s).
 
 Measured (``python bench/bench_temporal.py``; arbitrary model +
 starrynight.jpg, stylized videos encoded at crf 18 and scored by
