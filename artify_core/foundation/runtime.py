@@ -19,16 +19,17 @@ memory, and fresh memory costs a page fault per 4 KiB page:
   ==========================  ===============  ================  ==================
   blocks from the heap        720p smoothing   720p end to end   4K: peak, s/frame
   ==========================  ===============  ================  ==================
-  glibc's defaults            18-19 frames/s   3.4-3.6 frames/s  2.31 GB, 16.7
-  up to 32 MiB                20 frames/s      4.1-4.4 frames/s  2.29 GB, 8.1
-  up to 1 GiB                 22-23 frames/s   4.7-4.9 frames/s  2.84 GB, 5.7
+  glibc's defaults            17-21 frames/s   3.4-3.6 frames/s  2.31 GB, 16.7
+  up to 32 MiB                17-21 frames/s   4.1-4.4 frames/s  2.29 GB, 8.1
+  up to 1 GiB                 22 frames/s      4.4-4.8 frames/s  2.8-2.9 GB, 5.7-6.6
   ==========================  ===============  ================  ==================
 
-  (720p end to end without smoothing; 4K peak of the Python process with smoothing.)
+  (Each pass's speed over a few passes; 720p end to end without smoothing; 4K peak of the
+  Python process with smoothing.)
   Up to 1 GiB the model's activations are reused too; but with 4K frames the freed
   100 MB float frames leave holes between the 8-bit frames the smoother holds, and the
   heap grows by half a gigabyte. So large blocks come from the heap only while a float
-  frame is at most 32 MiB (up to 1080p; there the peak grows 1.78 -> 2.05 GB).
+  frame is at most 32 MiB (up to 1080p; there the peak grows 1.78 -> 2.05-2.16 GB).
 """
 
 from __future__ import annotations
@@ -85,4 +86,5 @@ def reuse_freed_memory(heap_blocks_up_to: int = HEAP_BLOCKS_LARGE_FRAMES) -> boo
         return False
     # Setting either threshold also stops glibc moving the mmap threshold by itself.
     settings = ((_M_ARENA_MAX, 1), (_M_MMAP_THRESHOLD, heap_blocks_up_to), (_M_TRIM_THRESHOLD, KEEP_FREED_UP_TO))
-    return all(libc.mallopt(ctypes.c_int(option), ctypes.c_int(value)) == 1 for option, value in settings)
+    taken = [libc.mallopt(ctypes.c_int(option), ctypes.c_int(value)) == 1 for option, value in settings]
+    return all(taken)
