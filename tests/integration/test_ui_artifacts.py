@@ -69,6 +69,11 @@ def test_a_run_shows_its_result_pictures_and_progress(prefect_api, tmp_path, bik
             artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
                 flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
             task_artifacts = client.read_artifacts()  # progress of the evaluate task belongs to the task run
+        # The run's last log lines wait in Prefect's batching log worker: send them while this
+        # server is up (the fixture kills it), not at interpreter exit.
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=30)
 
     assert run.name == f"{bikes_clip.stem} · starrynight"
     assert {"artify", "model:arbitrary", "device:cpu"} <= set(run.tags)
