@@ -20,6 +20,14 @@ from artify_core.errors import InputError
 T = TypeVar("T")
 
 
+def resolve(target: Callable[..., T] | str) -> Callable[..., T]:
+    """``target`` itself, or the attribute a ``"module:attribute"`` string names, its module imported now."""
+    if isinstance(target, str):
+        module, _, attribute = target.partition(":")
+        return getattr(importlib.import_module(module), attribute)
+    return target
+
+
 @dataclass
 class Entry(Generic[T]):
     """A registered builder and what is known about it without building it."""
@@ -31,9 +39,7 @@ class Entry(Generic[T]):
 
     @property
     def builder(self) -> Callable[..., T]:
-        if isinstance(self.target, str):
-            module, _, attribute = self.target.partition(":")
-            self.target = getattr(importlib.import_module(module), attribute)
+        self.target = resolve(self.target)
         return self.target
 
 

@@ -5,15 +5,15 @@ listing the models (``MODELS.names()``: the CLI's choices, the Prefect form's
 drop-down) imports no torch. Each entry also names a version function, which
 gives the version a model would report without loading its weights (cache
 keys are computed in the flow's process, which never needs the weights), and
-whether the model carries state from frame to frame (then it restarts at cuts).
+whether the model carries state from frame to frame (then it restarts at cuts): a bool, or
+a function of the builder's options.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from artify_core.foundation.registry import Registry
+from artify_core.foundation.registry import Registry, resolve
 from artify_core.models.base import StyleEmbeddingModel, StyleImage, StylizationModel
 
 MODELS: Registry[StylizationModel] = Registry("model")
@@ -36,18 +36,14 @@ def load_model(name: str, **options: Any) -> StylizationModel:
 
 def model_version(name: str, **options: Any) -> str:
     """The version ``load_model(name, **options)`` would report, computed without loading weights."""
-    module, _, function = MODELS.extra(name, "version").partition(":")
-    return getattr(importlib.import_module(module), function)(**options)
+    return resolve(MODELS.extra(name, "version"))(**options)
 
 
 def carries_state(name: str, **options: Any) -> bool:
     """Whether the model's output for a frame depends on earlier frames, with these builder options
     (a model registers a bool, or a ``"module:function"`` of its options)."""
     stateful = MODELS.extra(name, "stateful")
-    if isinstance(stateful, str):
-        module, _, function = stateful.partition(":")
-        return bool(getattr(importlib.import_module(module), function)(**options))
-    return bool(stateful)
+    return bool(resolve(stateful)(**options)) if isinstance(stateful, str) else bool(stateful)
 
 
 __all__ = ["MODELS", "StyleEmbeddingModel", "StyleImage", "StylizationModel", "carries_state", "load_model",
