@@ -24,14 +24,18 @@ of the pixels have a trusted flow: an unlisted cut), so nothing of one shot
 leaks into the next. Chunks join without a seam: a chunk starts
 ``warmup`` frames early and, for a backward pass, ends ``lookahead`` frames
 late (both smoothed, not emitted); the recursions forget as α^k, so after
-``recommended_overlap`` frames only rounding-level differences remain.
+``recommended_overlap`` frames only rounding-level differences remain. When
+chunks run one after another a chunk instead continues its predecessor's pass
+(``TemporalSmoother.carry_over``, ``SmoothingState``): no frame is smoothed
+twice, and the join is exact.
 
 Where it runs: flows at a reduced working resolution (``flow_height``) on a
 thread pool, submitted as soon as content frames are decoded, so they are
 estimated while the model stylizes (``TemporalSmoother.submit``); warping and
 blending on the model's device (``ops``: torch ``grid_sample`` on a GPU,
-OpenCV kernels on the CPU); each window's backward pass on a thread of its
-own while the forward pass fills the next (720p on 2 cores: 20 frames/s).
+OpenCV kernels on the CPU); the forward pass on a thread of its own, so the
+model never waits for it, and each window's backward pass on another while
+the forward pass fills the next (720p on 2 cores: 20 frames/s).
 
 Measured (``python bench/bench_temporal.py``; arbitrary model +
 starrynight.jpg, stylized videos encoded at crf 18 and scored by
@@ -175,6 +179,47 @@ class SmoothingSettings:
         return recommended_overlap(self.strength) if self.method == "bidirectional" else 0
 
 
+@dataclass(frozen=True)
+class SmoothingState:
+    """Where a smoother's pass stopped, for a smoother continuing it (``TemporalSmoother.carry_over``).
+
+    Attributes:
+        settings: the settings of the pass; a successor must use the same.
+        device: where its working frames live (``previous``, ``outputs``).
+        shape: the frames' (H, W, 3).
+        first_frame: the first frame the successor emits (its chunk's start).
+        next_frame: the first frame the successor is fed; frames ``[first_frame, next_frame)``
+            come with the state, smoothed forward, waiting for the backward pass.
+        previous: the forward pass's output of frame ``next_frame - 1`` (None after a shot's end).
+        shot_start: the first frame of the shot ``next_frame - 1`` belongs to.
+        recent: ``(index, WorkingFrame)`` of the last content frames, for the next pairs' motion.
+        outputs: ``(index, output)`` of the last forward outputs (``long-term`` only).
+        pending: the frames ``[first_frame, next_frame)`` between the two passes.
+    """
+
+    settings: SmoothingSettings
+    device: str
+    shape: tuple[int, ...]
+    first_frame: int
+    next_frame: int
+    previous: Frame | None = field(repr=False)
+    shot_start: int
+    recent: tuple[tuple[int, WorkingFrame], ...] = field(repr=False)
+    outputs: tuple[tuple[int, Frame], ...] = field(repr=False)
+    pending: tuple[_Pending, ...] = field(repr=False)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory the state holds."""
+        arrays = [self.previous, *(working.frame for _, working in self.recent), *(out for _, out in self.outputs)]
+        for pending in self.pending:
+            arrays += [pending.forward, pending.energy]
+            if pending.to_next is not None:
+                motion = pending.to_next
+                arrays += [motion.to_earlier, motion.to_later, motion.earlier_mask, motion.later_mask]
+        return sum(_nbytes(array) for array in arrays if array is not None)
+
+
 @dataclass
 class _Pending:
     """A frame between the forward and the backward pass."""
@@ -201,11 +246,14 @@ class TemporalSmoother:
         flow: the flow estimator for single-threaded use; default: one per pool
             thread, built from ``settings.flow``.
         window: frames released per backward pass (memory: up to ``2·(window + lookahead)`` frames,
-            since one window's backward pass runs on a thread of its own while the next fills).
+            since one window's backward pass runs on a thread of its own while the next fills, and two
+            batches queued for the forward pass).
         threads: flow-estimation threads (None: half the cores, 1 to 4); 0 runs everything,
-            the backward pass too, in the calling thread.
+            the forward and backward passes too, in the calling thread.
         concurrent_backward: run each window's backward pass on a thread of its own (False: in the
             calling thread, holding at most ``window + lookahead`` frames, for frames too large for two windows).
+        resume: continue the pass another smoother stopped (``carry_over``) instead of starting
+            one: fed from ``resume.next_frame`` (= ``start_frame``), it emits from ``resume.first_frame``.
     """
 
     def __init__(
@@ -219,10 +267,12 @@ class TemporalSmoother:
         window: int = 64,
         threads: int | None = None,
         concurrent_backward: bool = True,
+        resume: SmoothingState | None = None,
     ):
         self.settings = settings
         self.cuts = frozenset(int(c) for c in cuts)
         self.ops: FrameOps = frame_ops(device)
+        self.ops_device = torch.device(device)
         self.window = max(1, window)
         if flow is not None:
             threads = 0
@@ -233,7 +283,8 @@ class TemporalSmoother:
                                        absolute=settings.absolute, motion_boundaries=settings.motion_boundaries,
                                        photometric=settings.photometric, threads=threads)
         self._submitted = start_frame  # index of the next content frame to submit
-        self._processed = start_frame  # index of the next stylized frame to process
+        self._fed = start_frame  # index of the next stylized frame to be fed (``process``)
+        self._processed = start_frame  # index of the next stylized frame the forward pass takes
         self._recent: deque[tuple[int, Future[WorkingFrame]]] = deque(maxlen=settings.long_term_offset)
         self._pairs: dict[int, Future[PairMotion]] = {}  # frame t -> motion of (t - 1, t)
         self._anchors: dict[int, Future[PairMotion]] = {}  # frame t -> motion of (t - k, t)
@@ -247,8 +298,27 @@ class TemporalSmoother:
         concurrent = concurrent_backward and threads != 0
         self._backward_pool = (ThreadPoolExecutor(1, thread_name_prefix="artify-backward")
                                if settings.method == "bidirectional" and settings.enabled and concurrent else None)
-        self._released: deque[Future[list[np.ndarray]]] = deque()
+        # The forward pass runs on a thread of its own too, so that the caller (the model) never waits
+        # for it: on a CPU it fills the cores the model leaves idle (its serial parts, ffmpeg's pauses).
+        self._forward_pool = (ThreadPoolExecutor(1, thread_name_prefix="artify-forward")
+                              if settings.enabled and threads != 0 else None)
+        self._forwarding: deque[Future[None]] = deque()  # batches queued for the forward pass
+        self._released: deque[Future[list[np.ndarray]]] = deque()  # finished frames, in order
+        self._last_window: Future[list[np.ndarray]] | None = None
         self._shape: tuple[int, ...] | None = None
+        if resume is not None:
+            self._resume(resume, start_frame, device)
+
+    def _resume(self, state: SmoothingState, start_frame: int, device: str | torch.device) -> None:
+        if state.settings != self.settings or state.device != str(torch.device(device)) \
+                or state.next_frame != start_frame:
+            raise ValueError(f"a smoother resumes a pass with its settings and device at its next frame "
+                             f"({state.next_frame}, {state.device}); got {start_frame}, {device}")
+        self._submitted = self._fed = self._processed = state.next_frame
+        self._recent.extend((index, run_on(None, lambda working=working: working)) for index, working in state.recent)
+        self._shot_start, self._previous, self._shape = state.shot_start, state.previous, state.shape
+        self._outputs.extend(state.outputs)
+        self._pending = [replace(pending) for pending in state.pending]
 
     @property
     def lookahead(self) -> int:
@@ -288,23 +358,64 @@ class TemporalSmoother:
             raise InputError(f"content and stylized batches differ in shape: {content.shape} vs {found}; "
                              "stylize at the content's resolution or resize the content to match")
         self._check(stylized, "stylized")
-        if self._submitted < self._processed + len(content):
-            if self._submitted != self._processed:
+        if self._submitted < self._fed + len(content):
+            if self._submitted != self._fed:
                 raise InputError("submit content batches in order, each before its stylized batch")
             self.submit(content)
-        released = [self._step(frame) for frame in stylized]
-        return self._emit([frame for frames in released for frame in frames], final=False)
+        self._fed += len(content)
+        self._forwarding.append(run_on(self._forward_pool, self._forward, stylized))
+        # At most two batches wait for the forward pass: memory stays bounded when it is the slower stage.
+        while len(self._forwarding) > 2 or (self._forwarding and self._forwarding[0].done()):
+            self._forwarding.popleft().result()  # its errors surface here
+        return self._emit(final=False)
+
+    def carry_over(self, first_frame: int) -> SmoothingState:
+        """What a smoother continuing this pass needs to emit frames from ``first_frame`` on (a
+        chunk's successor, ``resume``). Call it after the last ``process``, before ``finish``: frames
+        from ``first_frame`` on must still wait for the backward pass (they do when fed ``lookahead``
+        frames past ``first_frame``), or, without one, ``first_frame`` must be the next frame."""
+        self._drain()
+        pending = tuple(replace(pending) for pending in self._pending if pending.index >= first_frame)
+        if self._submitted != self._processed or not first_frame <= self._processed \
+                or len(pending) != self._processed - first_frame:
+            raise ValueError(f"cannot carry a pass over from frame {first_frame}: frames up to "
+                             f"{self._processed - 1} are processed, {len(pending)} of them still held")
+        return SmoothingState(self.settings, str(self.ops_device), self._shape or (0, 0, 3), first_frame,
+                              self._processed, self._previous, self._shot_start,
+                              tuple((index, future.result()) for index, future in self._recent),
+                              tuple(self._outputs), pending)
 
     def finish(self) -> np.ndarray:
         """The frames still held for the backward pass, smoothed as the end of the stream."""
-        out = self._emit([], final=True)
+        if self._has_backward_pass:
+            self._forwarding.append(run_on(self._forward_pool, self._schedule_backward, True))
+        self._drain()
+        out = self._emit(final=True)
         self.close()
         return out
 
     def close(self) -> None:
+        if self._forward_pool is not None:
+            self._forward_pool.shutdown(wait=True, cancel_futures=True)
         self._motion.close()
         if self._backward_pool is not None:
             self._backward_pool.shutdown(wait=True, cancel_futures=True)
+
+    @property
+    def _has_backward_pass(self) -> bool:
+        return self.settings.method == "bidirectional" and self.settings.enabled
+
+    def _forward(self, stylized: np.ndarray) -> None:
+        """The forward pass over a batch (on the forward thread): its frames, or full windows, released in order."""
+        frames = [frame for one in stylized for frame in self._step(one)]
+        if frames:
+            self._released.append(run_on(None, lambda: frames))
+        if self._has_backward_pass:
+            self._schedule_backward(final=False)
+
+    def _drain(self) -> None:
+        while self._forwarding:
+            self._forwarding.popleft().result()
 
     def _step(self, stylized_frame: np.ndarray) -> list[np.ndarray]:
         settings, ops = self.settings, self.ops
@@ -354,11 +465,11 @@ class TemporalSmoother:
         size = tuple(like.shape[:2]) if isinstance(like, np.ndarray) else tuple(like.shape[1:])
         return Motion(self.ops.load_flow(flow, size), self.ops.load_mask(mask, size))
 
-    def _emit(self, frames: list[np.ndarray], *, final: bool) -> np.ndarray:
-        if self.settings.method == "bidirectional" and self.settings.enabled:
-            self._schedule_backward(final)
-            while self._released and (final or self._released[0].done()):
-                frames = frames + self._released.popleft().result()
+    def _emit(self, *, final: bool) -> np.ndarray:
+        """The frames finished so far (all, when ``final``), in order."""
+        frames: list[np.ndarray] = []
+        while self._released and (final or self._released[0].done()):
+            frames += self._released.popleft().result()
         if frames:
             return np.stack(frames)
         shape = self._shape or (0, 0, 3)
@@ -385,13 +496,15 @@ class TemporalSmoother:
             middle = min(starts, key=lambda i: abs(2 * i - len(window)), default=len(window) // 2)
             first = window[:middle] if starts else window[:middle + lookahead]
             passes = [(first, middle), (window[middle:], len(window) - middle)]
-        if self._backward_pool is not None and self._released and not self._released[-1].done():
+        if self._last_window is not None and not self._last_window.done():
             # At most one window waits: memory stays bounded when the backward pass is the slower.
-            self._released[-1].exception()
+            self._last_window.exception()
         for number, (frames, count) in enumerate(passes):  # the second half, if any, in this thread
-            self._released.append(run_on(self._backward_pool if number == 0 else None, self._backward, frames, count))
+            future = run_on(self._backward_pool if number == 0 else None, self._backward_window, frames, count)
+            self._released.append(future)
+            self._last_window = self._last_window if number else future
 
-    def _backward(self, window: list[_Pending], release: int) -> list[np.ndarray]:
+    def _backward_window(self, window: list[_Pending], release: int) -> list[np.ndarray]:
         """The backward pass over a window of forward outputs; the first ``release`` frames, finished."""
         ops, settings = self.ops, self.settings
         out: list[np.ndarray] = []
@@ -419,6 +532,10 @@ class TemporalSmoother:
         elif frames.shape[1:] != self._shape:
             raise InputError(f"frames are {frames.shape[1:]} but the smoother follows {self._shape}; "
                              "a smoother follows one video at one size")
+
+
+def _nbytes(array: np.ndarray | torch.Tensor) -> int:
+    return array.nbytes if isinstance(array, np.ndarray) else array.element_size() * array.nelement()
 
 
 def poisson_factor(screening: float) -> int:
