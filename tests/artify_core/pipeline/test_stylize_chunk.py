@@ -113,6 +113,27 @@ def test_the_default_method_joins_chunks_without_seams_and_hands_the_pass_over(t
     np.testing.assert_array_equal(shared[24:], whole[24:])
 
 
+def test_a_handover_serves_only_the_chunk_it_was_made_for():
+    from artify_core.pipeline.stylize import ChunkHandover
+    from artify_core.temporal.smoothing import TemporalSmoother
+
+    content = moving_square_frames(20, 48, 64)
+    settings = SmoothingSettings(strength=0.5)  # a look-ahead of 6 frames
+    smoother = TemporalSmoother(settings, threads=0)
+    smoother.process(content[:16], FlickeringModel().stylize(content[:16], None))
+    state = smoother.carry_over(10)
+    handover = ChunkHandover()
+    for first_frame, other, last_fed in ((11, settings, 30), (10, SmoothingSettings(strength=0.6), 30),
+                                         (10, settings, 15)):
+        handover.put(state)
+        assert handover.take(first_frame, other, last_fed) is None  # another chunk, other settings, too short
+    handover.put(state)
+    assert handover.take(10, settings, 16) is state and handover.take(10, settings, 16) is None  # taken once
+    small = ChunkHandover(max_bytes=state.nbytes - 1)
+    small.put(state)
+    assert small.take(10, settings, 16) is None  # over its memory limit: not kept
+
+
 def test_smoothing_reduces_flicker_and_can_be_turned_off(tmp_path, video30):
     content = read_frames(video30).astype(int)
     raw = run_chunks(video30, tmp_path, 30, None)
