@@ -234,9 +234,10 @@ class _Pending:
 class TemporalSmoother:
     """Streams (content, stylized) batches in frame order and returns smoothed frames.
 
-    Frames come back in order but, with a backward pass, up to ``window +
-    lookahead`` frames late; ``finish`` returns the rest. Submitting content
-    ahead of the model (``submit``) lets the flow be estimated meanwhile.
+    Frames come back in order but late: up to two batches (the forward pass's
+    queue) and, with a backward pass, ``window + lookahead`` frames more;
+    ``finish`` returns the rest. Submitting content ahead of the model
+    (``submit``) lets the flow be estimated meanwhile.
 
     Args:
         settings: the method and its parameters.
@@ -350,7 +351,8 @@ class TemporalSmoother:
             stylized: RGB uint8 (n, H, W, 3), the model's outputs for them.
 
         Returns:
-            RGB uint8 (m, H, W, 3): the frames finished so far, in order (m = n without a backward pass).
+            RGB uint8 (m, H, W, 3): the frames finished since the last call, in order (m = n only with
+            ``threads=0`` and no backward pass).
         """
         self._check(content, "content")
         if not isinstance(stylized, np.ndarray) or content.shape != stylized.shape:
