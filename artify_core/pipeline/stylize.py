@@ -56,8 +56,11 @@ class ChunkHandover:
     the frames past its end smoothed forward, the last output and content) and
     chunk i+1 continues that pass from where chunk i stopped feeding: no frame
     is stylized or smoothed twice, and the join is the one a single pass over
-    both chunks makes. Holds one state at a time, up to ``max_bytes``;
-    stateless models only (a sequence model must see every frame itself).
+    both chunks makes. A chunk that gets no state (its predecessor came from
+    the cache or ran elsewhere) starts with its warm-up instead: the same
+    frames within rounding, as between parallel workers. Holds one state at a
+    time, up to ``max_bytes``; stateless models only (a sequence model must see
+    every frame itself).
     """
 
     def __init__(self, max_bytes: int = 1 << 30):
