@@ -173,7 +173,7 @@ def throughput(clip: Path, style: str, out: Path) -> dict:
         seconds = {}
         for label, smoothing in (("no-smooth", None), ("default", SmoothingSettings())):
             started = time.perf_counter()
-            handover = ChunkHandover()  # as the flow runs chunks: one after another, the smoothing pass handed over
+            handover = ChunkHandover()  # as the flow runs chunks: one after another, overlap frames handed over
             for index, start in enumerate(range(0, info.frames, 100)):  # the default 100-frame chunks
                 chunk = Chunk(index, start, min(info.frames, start + 100))
                 stylize_chunk(info, chunk, model, plan, out / f"throughput.{label}.{index}.mp4", smoothing=smoothing,

@@ -139,7 +139,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
         if run.workers or run.dask_address:
             outcomes = stylize_chunks.with_options(
                 task_runner=chunk_task_runner(run.workers, run.dask_address, run.device))(jobs)
-        else:  # one at a time: a failure stops the run; each chunk continues its predecessor's smoothing pass
+        else:  # one at a time: a failure stops the run; neighbours share the frames both stylize
             handover = ChunkHandover()
             outcomes = [stylize_chunk_task(job, handover).result() for job in jobs]
     finally:

@@ -19,7 +19,6 @@ from artify_core.settings import EncodingOptions
 from artify_core.temporal.smoothing import (
     DEFAULT_OVERLAP,
     SmoothingSettings,
-    SmoothingState,
     TemporalSmoother,
     lookahead_end,
     warmup_start,
@@ -47,38 +46,36 @@ class ChunkResult:
 
 
 class ChunkHandover:
-    """Where one chunk's smoothing pass stopped, for its successor when chunks run one after another.
+    """Model outputs one chunk made for its successor, when chunks run one after another.
 
-    Seamless chunks overlap: chunk i stylizes and smooths ``lookahead`` frames
-    past its end for the backward pass, and chunk i+1, started cold, would
-    stylize and smooth ``warmup`` frames before its start. Run one after the
-    other, chunk i puts the state of its pass here (``TemporalSmoother.carry_over``:
-    the frames past its end smoothed forward, the last output and content) and
-    chunk i+1 continues that pass from where chunk i stopped feeding: no frame
-    is stylized or smoothed twice, and the join is the one a single pass over
-    both chunks makes. A chunk that gets no state (its predecessor came from
-    the cache or ran elsewhere) starts with its warm-up instead: the same
-    frames within rounding, as between parallel workers. Holds one state at a
-    time, up to ``max_bytes``; stateless models only (a sequence model must see
-    every frame itself).
+    Seamless chunks overlap: chunk i stylizes ``lookahead`` frames past its end
+    for the backward pass, and chunk i+1 stylizes ``warmup`` frames before its
+    start; those are the same frames. Chunk i puts its model outputs of
+    ``[warmup_start(end), lookahead_end(end))`` here and chunk i+1 takes them
+    instead of stylizing them again, so a sequential run pays for the overlap
+    once instead of twice. Holds one hand-over at a time, up to ``max_bytes``;
+    stateless models only (a sequence model must see every frame itself).
+    Outputs are those of a batch the model ran in chunk i: equal to chunk
+    i+1's own within a level (batch composition).
     """
 
     def __init__(self, max_bytes: int = 1 << 30):
         self.max_bytes = max_bytes
-        self._state: SmoothingState | None = None
+        self._first: int | None = None
+        self._frames: np.ndarray | None = None
 
-    def put(self, state: SmoothingState) -> None:
-        """Keeps ``state`` for the chunk that starts at ``state.first_frame`` (if it fits)."""
-        self._state = state if state.nbytes <= self.max_bytes else None
+    def put(self, first_frame: int, frames: np.ndarray) -> None:
+        """Keeps the model's RGB uint8 outputs (n, H, W, 3) for frames from ``first_frame`` on."""
+        if frames.nbytes <= self.max_bytes:
+            self._first, self._frames = first_frame, frames
+        else:
+            self._first = self._frames = None
 
-    def take(self, first_frame: int, settings: SmoothingSettings, last_fed: int) -> SmoothingState | None:
-        """The state for a chunk starting at ``first_frame`` with ``settings`` that will be fed up to
-        frame ``last_fed`` (exclusive), if the last one put is that; then forgotten."""
-        state, self._state = self._state, None
-        if state is None or state.first_frame != first_frame or state.settings != settings \
-                or state.next_frame > last_fed:
-            return None
-        return state
+    def take(self, first_frame: int) -> np.ndarray | None:
+        """The outputs from ``first_frame`` on, if the last hand-over starts there; then forgotten."""
+        frames, matches = self._frames, self._first == first_frame
+        self._first = self._frames = None
+        return frames if matches else None
 
 
 def stylize_chunk(
@@ -144,8 +141,8 @@ def iter_stylized(
     """The stylized frames ``[chunk.start, chunk.end)`` as RGB uint8 batches (n, H, W, 3), in
     order: what ``stylize_chunk`` encodes (warm-up, schedule, scale and smoothing included).
     ``batch_frames``: frames per decoded batch; None sizes batches from the frame size
-    (``memory.stream_frames``: 8 up to 1080p, fewer above, 1 at 8K). ``handover``: the smoothing
-    pass passed between neighbouring chunks when they run one after another (``ChunkHandover``)."""
+    (``memory.stream_frames``: 8 up to 1080p, fewer above, 1 at 8K). ``handover``: model outputs
+    shared with the neighbouring chunks when they run one after another (``ChunkHandover``)."""
     if batch_frames is None:
         batch_frames = stream_frames(*output_size(info, height), MemoryBudget().resolve("cpu"))
     begin = chunk_warmup_start(chunk, model, smoothing, cuts, overlap)
@@ -154,14 +151,6 @@ def iter_stylized(
         return model.open_sequence(opening_style(model, plan, frame), strength=strength, start_frame=frame, cuts=cuts)
 
     sequence = open_at(begin) if isinstance(model, VideoStylizationModel) else None
-    smoothing_on = smoothing is not None and smoothing.enabled
-    # A backward pass needs frames past the chunk's end; they are stylized and smoothed, not emitted.
-    end = lookahead_end(chunk.end, smoothing.lookahead, info.frames, cuts) if smoothing_on else chunk.end
-    # Run after its predecessor, the chunk continues that chunk's pass from the first frame it did not feed.
-    resumed = (handover.take(chunk.start, smoothing, end)
-               if handover is not None and smoothing_on and sequence is None else None)
-    if resumed is not None:
-        begin = resumed.next_frame
     batches = partial(iter_frames, info.path, batch_frames=batch_frames, height=height, info=info)
     if isinstance(sequence, ContextualSequence):
         # Context the sequence needs but neither stylizes nor emits (a motion mask's background model),
@@ -173,34 +162,47 @@ def iter_stylized(
             begin, sequence = aligned, open_at(aligned)
         batches = partial(grid_batches, info.path, batch_frames=batch_frames, height=height, info=info)
         sequence.warm_up_stream(batches(start=context, end=begin), context)
-    if smoothing_on:
+    if smoothing is not None and smoothing.enabled:
         window, concurrent = smoothing_window(info, height, batch_frames, smoothing.lookahead)
         smoother = TemporalSmoother(smoothing, cuts=cuts, start_frame=begin, device=getattr(model, "device", "cpu"),
-                                    window=window, concurrent_backward=concurrent, resume=resumed)
+                                    window=window, concurrent_backward=concurrent)
     else:
         smoother = None
-    position, out_position = begin, (resumed.first_frame if resumed is not None else begin)
+    # A backward pass needs frames past the chunk's end; they are stylized and smoothed, not emitted.
+    end = (lookahead_end(chunk.end, smoothing.lookahead, info.frames, cuts) if smoother is not None
+           else chunk.end)
+    # Model outputs a neighbour chunk already made (the frames both need), and those to pass on.
+    reused = handover.take(begin) if handover is not None and sequence is None else None
+    passed_from = (warmup_start(chunk.end, smoothing.warmup, cuts) if smoother is not None and chunk.end < info.frames
+                   else end)
+    passing: list[np.ndarray] = []
+    position = out_position = begin
     try:
         for batch in batches(start=begin, end=end):
             if smoother is not None:
                 smoother.submit(batch)  # the flow is estimated on the pool while the model runs
-            first = position
-            stylized = stylize_at_scale(
-                lambda frames: stylize_scheduled(model, frames, plan, first, strength=strength, sequence=sequence),
-                batch, style_scale)
+            known = 0 if reused is None else max(0, min(len(batch), len(reused) - (position - begin)))
+            stylized = np.empty_like(batch)
+            if known:
+                stylized[:known] = reused[position - begin:position - begin + known]
+            if known < len(batch):
+                first = position + known
+                stylized[known:] = stylize_at_scale(
+                    lambda frames: stylize_scheduled(model, frames, plan, first, strength=strength, sequence=sequence),
+                    batch[known:], style_scale)
+            if position + len(batch) > passed_from:
+                passing.append(stylized[max(0, passed_from - position):])
             position += len(batch)
             finished = smoother.process(batch, stylized) if smoother is not None else stylized
             emitted, out_position = _within(finished, out_position, chunk)
             if len(emitted):
                 yield emitted
         if smoother is not None:
-            passing = (smoother.carry_over(chunk.end)
-                       if handover is not None and sequence is None and chunk.end < info.frames else None)
             emitted, out_position = _within(smoother.finish(), out_position, chunk)
             if len(emitted):
                 yield emitted
-            if passing is not None:  # only once the chunk is whole
-                handover.put(passing)
+        if handover is not None and sequence is None and passing:
+            handover.put(passed_from, np.concatenate(passing))
     finally:
         if smoother is not None:
             smoother.close()

@@ -24,10 +24,7 @@ of the pixels have a trusted flow: an unlisted cut), so nothing of one shot
 leaks into the next. Chunks join without a seam: a chunk starts
 ``warmup`` frames early and, for a backward pass, ends ``lookahead`` frames
 late (both smoothed, not emitted); the recursions forget as α^k, so after
-``recommended_overlap`` frames only rounding-level differences remain. When
-chunks run one after another a chunk instead continues its predecessor's pass
-(``TemporalSmoother.carry_over``, ``SmoothingState``): no frame is smoothed
-twice, and the join is exact.
+``recommended_overlap`` frames only rounding-level differences remain.
 
 Where it runs: flows at a reduced working resolution (``flow_height``) on a
 thread pool, submitted as soon as content frames are decoded, so they are
@@ -35,7 +32,7 @@ estimated while the model stylizes (``TemporalSmoother.submit``); warping and
 blending on the model's device (``ops``: torch ``grid_sample`` on a GPU,
 OpenCV kernels on the CPU); the forward pass on a thread of its own, so the
 model never waits for it, and each window's backward pass on another while
-the forward pass fills the next (720p on 2 cores: 21 frames/s).
+the forward pass fills the next (720p on 2 cores: 22 frames/s).
 
 Measured (``python bench/bench_temporal.py``; arbitrary model +
 starrynight.jpg, stylized videos encoded at crf 18 and scored by
@@ -179,47 +176,6 @@ class SmoothingSettings:
         return recommended_overlap(self.strength) if self.method == "bidirectional" else 0
 
 
-@dataclass(frozen=True)
-class SmoothingState:
-    """Where a smoother's pass stopped, for a smoother continuing it (``TemporalSmoother.carry_over``).
-
-    Attributes:
-        settings: the settings of the pass; a successor must use the same.
-        device: where its working frames live (``previous``, ``outputs``).
-        shape: the frames' (H, W, 3).
-        first_frame: the first frame the successor emits (its chunk's start).
-        next_frame: the first frame the successor is fed; frames ``[first_frame, next_frame)``
-            come with the state, smoothed forward, waiting for the backward pass.
-        previous: the forward pass's output of frame ``next_frame - 1`` (None after a shot's end).
-        shot_start: the first frame of the shot ``next_frame - 1`` belongs to.
-        recent: ``(index, WorkingFrame)`` of the last content frames, for the next pairs' motion.
-        outputs: ``(index, output)`` of the last forward outputs (``long-term`` only).
-        pending: the frames ``[first_frame, next_frame)`` between the two passes.
-    """
-
-    settings: SmoothingSettings
-    device: str
-    shape: tuple[int, ...]
-    first_frame: int
-    next_frame: int
-    previous: Frame | None = field(repr=False)
-    shot_start: int
-    recent: tuple[tuple[int, WorkingFrame], ...] = field(repr=False)
-    outputs: tuple[tuple[int, Frame], ...] = field(repr=False)
-    pending: tuple[_Pending, ...] = field(repr=False)
-
-    @property
-    def nbytes(self) -> int:
-        """Memory the state holds."""
-        arrays = [self.previous, *(working.frame for _, working in self.recent), *(out for _, out in self.outputs)]
-        for pending in self.pending:
-            arrays += [pending.forward, pending.energy]
-            if pending.to_next is not None:
-                motion = pending.to_next
-                arrays += [motion.to_earlier, motion.to_later, motion.earlier_mask, motion.later_mask]
-        return sum(_nbytes(array) for array in arrays if array is not None)
-
-
 @dataclass
 class _Pending:
     """A frame between the forward and the backward pass."""
@@ -253,8 +209,6 @@ class TemporalSmoother:
             the forward and backward passes too, in the calling thread.
         concurrent_backward: run each window's backward pass on a thread of its own (False: in the
             calling thread, holding at most ``window + lookahead`` frames, for frames too large for two windows).
-        resume: continue the pass another smoother stopped (``carry_over``) instead of starting
-            one: fed from ``resume.next_frame`` (= ``start_frame``), it emits from ``resume.first_frame``.
     """
 
     def __init__(
@@ -268,12 +222,10 @@ class TemporalSmoother:
         window: int = 64,
         threads: int | None = None,
         concurrent_backward: bool = True,
-        resume: SmoothingState | None = None,
     ):
         self.settings = settings
         self.cuts = frozenset(int(c) for c in cuts)
         self.ops: FrameOps = frame_ops(device)
-        self.ops_device = torch.device(device)
         self.window = max(1, window)
         if flow is not None:
             threads = 0
@@ -307,19 +259,6 @@ class TemporalSmoother:
         self._released: deque[Future[list[np.ndarray]]] = deque()  # finished frames, in order
         self._last_window: Future[list[np.ndarray]] | None = None
         self._shape: tuple[int, ...] | None = None
-        if resume is not None:
-            self._resume(resume, start_frame, device)
-
-    def _resume(self, state: SmoothingState, start_frame: int, device: str | torch.device) -> None:
-        if state.settings != self.settings or state.device != str(torch.device(device)) \
-                or state.next_frame != start_frame:
-            raise ValueError(f"a smoother resumes a pass with its settings and device at its next frame "
-                             f"({state.next_frame}, {state.device}); got {start_frame}, {device}")
-        self._submitted = self._fed = self._processed = state.next_frame
-        self._recent.extend((index, run_on(None, lambda working=working: working)) for index, working in state.recent)
-        self._shot_start, self._previous, self._shape = state.shot_start, state.previous, state.shape
-        self._outputs.extend(state.outputs)
-        self._pending = [replace(pending) for pending in state.pending]
 
     @property
     def lookahead(self) -> int:
@@ -370,22 +309,6 @@ class TemporalSmoother:
         while len(self._forwarding) > 2 or (self._forwarding and self._forwarding[0].done()):
             self._forwarding.popleft().result()  # its errors surface here
         return self._emit(final=False)
-
-    def carry_over(self, first_frame: int) -> SmoothingState:
-        """What a smoother continuing this pass needs to emit frames from ``first_frame`` on (a
-        chunk's successor, ``resume``). Call it after the last ``process``, before ``finish``: frames
-        from ``first_frame`` on must still wait for the backward pass (they do when fed ``lookahead``
-        frames past ``first_frame``), or, without one, ``first_frame`` must be the next frame."""
-        self._drain()
-        pending = tuple(replace(pending) for pending in self._pending if pending.index >= first_frame)
-        if self._submitted != self._processed or not first_frame <= self._processed \
-                or len(pending) != self._processed - first_frame:
-            raise ValueError(f"cannot carry a pass over from frame {first_frame}: frames up to "
-                             f"{self._processed - 1} are processed, {len(pending)} of them still held")
-        return SmoothingState(self.settings, str(self.ops_device), self._shape or (0, 0, 3), first_frame,
-                              self._processed, self._previous, self._shot_start,
-                              tuple((index, future.result()) for index, future in self._recent),
-                              tuple(self._outputs), pending)
 
     def finish(self) -> np.ndarray:
         """The frames still held for the backward pass, smoothed as the end of the stream."""
@@ -534,10 +457,6 @@ class TemporalSmoother:
         elif frames.shape[1:] != self._shape:
             raise InputError(f"frames are {frames.shape[1:]} but the smoother follows {self._shape}; "
                              "a smoother follows one video at one size")
-
-
-def _nbytes(array: np.ndarray | torch.Tensor) -> int:
-    return array.nbytes if isinstance(array, np.ndarray) else array.element_size() * array.nelement()
 
 
 def poisson_factor(screening: float) -> int:

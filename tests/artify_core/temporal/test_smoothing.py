@@ -127,43 +127,6 @@ def test_overlapping_chunks_match_the_whole_pass(scene, method):
     assert np.abs(chunked - whole).max() <= 10, method
 
 
-@pytest.mark.parametrize("method", METHODS)
-def test_a_pass_carried_over_to_the_next_chunk_continues_exactly(scene, method):
-    # Chunks [0, 12) and [12, 24) one after another: the second continues the first's pass from the
-    # first frame the first did not feed, so every frame is fed once.
-    content, stylized = scene
-    settings = SmoothingSettings(method=method, strength=0.5)
-    whole = smooth(content, stylized, settings)
-    first = TemporalSmoother(settings, window=32, **EXACT)
-    fed = lookahead_end(12, settings.lookahead, COUNT)
-    head = [first.process(content[i:min(i + 5, fed)], stylized[i:min(i + 5, fed)]) for i in range(0, fed, 5)]
-    state = first.carry_over(12)
-    head = np.concatenate([*head, first.finish()])[:12]
-    assert (state.first_frame, state.next_frame) == (12, fed) and len(state.pending) == fed - 12
-    second = TemporalSmoother(settings, window=32, start_frame=state.next_frame, resume=state, **EXACT)
-    tail = np.concatenate([second.process(content[i:i + 5], stylized[i:i + 5]) for i in range(fed, COUNT, 5)]
-                          + [second.finish()])
-    assert tail.shape == (12, *content.shape[1:])
-    # The second chunk's frames are the single pass's (its backward pass runs from the same last frame).
-    np.testing.assert_array_equal(tail, whole[12:])
-    if settings.lookahead == 0:
-        np.testing.assert_array_equal(head, whole[:12])
-    else:  # the first's backward pass starts lookahead frames past its end, as a window's does
-        assert np.abs(head.astype(float) - whole[:12]).mean() < 0.5
-
-
-def test_a_pass_is_carried_over_only_from_frames_still_held(scene):
-    content, stylized = scene
-    smoother = TemporalSmoother(SmoothingSettings(strength=0.5), window=4, **EXACT)
-    smoother.process(content[:12], stylized[:12])
-    with pytest.raises(ValueError, match="cannot carry a pass over from frame 2"):
-        smoother.carry_over(2)  # already released to a backward pass
-    state = smoother.carry_over(8)
-    assert state.nbytes > len(state.pending) * content[0].nbytes
-    with pytest.raises(ValueError, match="resumes a pass"):
-        TemporalSmoother(SmoothingSettings(strength=0.6), start_frame=12, resume=state, **EXACT)
-
-
 def test_submitting_content_ahead_gives_the_same_frames(scene):
     content, stylized = scene
     smoother = TemporalSmoother(cuts=(), **EXACT)
