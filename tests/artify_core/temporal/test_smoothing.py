@@ -152,6 +152,21 @@ def test_backward_passes_on_their_own_thread_give_the_frames_of_one_thread(scene
     np.testing.assert_array_equal(threaded, smooth(content, stylized, batch=3, window=4))
 
 
+def test_an_error_on_the_forward_thread_reaches_the_caller(scene, monkeypatch):
+    content, stylized = scene
+
+    def failing(self, stylized_frame):
+        raise RuntimeError("the forward pass failed")
+
+    monkeypatch.setattr(TemporalSmoother, "_step", failing)
+    smoother = TemporalSmoother(threads=1)
+    with pytest.raises(RuntimeError, match="the forward pass failed"):
+        for first in range(0, COUNT, 4):
+            smoother.process(content[first:first + 4], stylized[first:first + 4])
+        smoother.finish()
+    smoother.close()
+
+
 @pytest.mark.parametrize("strength, frames", [(0.0, 0), (0.5, 6), (0.6, 8), (0.7, 11), (0.8, 18)])
 def test_recommended_overlap_lets_the_recursion_forget(strength, frames):
     assert recommended_overlap(strength) == frames
