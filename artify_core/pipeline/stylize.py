@@ -164,8 +164,10 @@ def iter_stylized(
         sequence.warm_up_stream(batches(start=context, end=begin), context)
     if smoothing is not None and smoothing.enabled:
         window, concurrent = smoothing_window(info, height, batch_frames, smoothing.lookahead)
+        # The warm-up and look-ahead frames are smoothed only as far as the chunk's own frames need.
         smoother = TemporalSmoother(smoothing, cuts=cuts, start_frame=begin, device=getattr(model, "device", "cpu"),
-                                    window=window, concurrent_backward=concurrent)
+                                    window=window, concurrent_backward=concurrent, emit_from=chunk.start,
+                                    emit_until=chunk.end)
     else:
         smoother = None
     # A backward pass needs frames past the chunk's end; they are stylized and smoothed, not emitted.
@@ -176,7 +178,7 @@ def iter_stylized(
     passed_from = (warmup_start(chunk.end, smoothing.warmup, cuts) if smoother is not None and chunk.end < info.frames
                    else end)
     passing: list[np.ndarray] = []
-    position = out_position = begin
+    position, out_position = begin, (chunk.start if smoother is not None else begin)
     try:
         for batch in batches(start=begin, end=end):
             if smoother is not None:

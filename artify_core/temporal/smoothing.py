@@ -209,6 +209,10 @@ class TemporalSmoother:
             the forward and backward passes too, in the calling thread.
         concurrent_backward: run each window's backward pass on a thread of its own (False: in the
             calling thread, holding at most ``window + lookahead`` frames, for frames too large for two windows).
+        emit_from, emit_until: only frames in ``[emit_from, emit_until)`` are returned (None: no
+            bound). The others (a chunk's warm-up and look-ahead) are fed for their effect on those
+            and skip the work only returned frames need: frames before ``emit_from`` take the forward
+            pass alone, frames from ``emit_until`` on no texture restoration.
     """
 
     def __init__(
@@ -222,11 +226,15 @@ class TemporalSmoother:
         window: int = 64,
         threads: int | None = None,
         concurrent_backward: bool = True,
+        emit_from: int | None = None,
+        emit_until: int | None = None,
     ):
         self.settings = settings
         self.cuts = frozenset(int(c) for c in cuts)
         self.ops: FrameOps = frame_ops(device)
         self.window = max(1, window)
+        self.emit_from = start_frame if emit_from is None else emit_from
+        self.emit_until = emit_until
         if flow is not None:
             threads = 0
         make_flow = (lambda: flow) if flow is not None else (lambda: smoothing_flow_estimator(settings.flow, device))
@@ -338,6 +346,9 @@ class TemporalSmoother:
         if self._has_backward_pass:
             self._schedule_backward(final=False)
 
+    def _emits(self, index: int) -> bool:
+        return self.emit_from <= index and (self.emit_until is None or index < self.emit_until)
+
     def _drain(self) -> None:
         while self._forwarding:
             self._forwarding.popleft().result()
@@ -370,12 +381,16 @@ class TemporalSmoother:
         if settings.method == "long-term":
             self._outputs.append((index, output))
         if settings.method != "bidirectional" or not settings.enabled:
+            if not self._emits(index):
+                return []
             if motion is None or settings.detail == 0.0:
                 return [ops.store(output)]
             return [ops.store(restore_detail(ops, output, texture_energy(ops, stylized), settings.detail))]
+        if index < self.emit_from:  # nothing after it reaches back to it in the backward pass
+            return []
         if self._pending and motion is not None:
             self._pending[-1].to_next = motion
-        energy = texture_energy(ops, stylized) if settings.detail > 0.0 else None
+        energy = texture_energy(ops, stylized) if settings.detail > 0.0 and self._emits(index) else None
         self._pending.append(_Pending(index, energy, ops.store(output), linked=motion is not None))
         return []
 
@@ -441,7 +456,7 @@ class TemporalSmoother:
                 motion = self._motion_field(pending.to_next.to_later, pending.to_next.later_mask, frame)
                 frame = carry_backward(ops, frame, following, motion, settings.strength, settings.interpolation)
             following = frame
-            if position < release:  # finished: only its 8-bit result is kept
+            if position < release and self._emits(pending.index):  # finished: only its 8-bit result is kept
                 if (pending.linked or pending.to_next is not None) and pending.energy is not None:
                     frame = restore_detail(ops, frame, pending.energy, settings.detail)
                 out.append(ops.store(frame))

@@ -7,6 +7,7 @@ import pytest
 
 from artify_core.errors import InputError
 from artify_core.temporal.functional import consistency_mask, warp
+from artify_core.temporal.methods import restore_detail
 from artify_core.temporal.smoothing import (
     METHODS,
     SmoothingSettings,
@@ -125,6 +126,31 @@ def test_overlapping_chunks_match_the_whole_pass(scene, method):
     # The recursions forget as strength^k: after the warm-up and look-ahead only rounding-level differences remain.
     assert np.abs(chunked - whole).mean() < 0.5, method
     assert np.abs(chunked - whole).max() <= 10, method
+
+
+def test_frames_outside_the_emitted_range_only_serve_the_others(scene, monkeypatch):
+    import artify_core.temporal.smoothing as smoothing_module
+
+    content, stylized = scene
+    restored = []
+
+    def counting(*args, **kwargs):
+        restored.append(1)
+        return restore_detail(*args, **kwargs)
+
+    monkeypatch.setattr(smoothing_module, "restore_detail", counting)
+    whole = smooth(content, stylized)
+    restored.clear()
+    # A chunk [6, 16) fed from frame 0 to the end: the warm-up frames take the forward pass alone,
+    # the look-ahead frames the backward pass without restoration, and neither comes back.
+    bounded = smooth_frames(content, stylized, batch_frames=5, window=32, emit_from=6, emit_until=16, **EXACT)
+    assert bounded.shape == (10, *content.shape[1:]) and len(restored) == 10
+    # From frame 12 on, the whole pass's last window starts where the chunk's does (the same backward
+    # pass); before it, the whole pass split its last window in two, as a window's look-ahead does.
+    np.testing.assert_array_equal(bounded[6:], whole[12:16])
+    assert np.abs(bounded[:6].astype(float) - whole[6:12]).mean() < 0.5
+    emitted_until = smooth_frames(content, stylized, batch_frames=5, window=32, emit_until=16, **EXACT)
+    np.testing.assert_array_equal(emitted_until, whole[:16])  # the same windows: the same frames
 
 
 def test_submitting_content_ahead_gives_the_same_frames(scene):
