@@ -16,6 +16,7 @@ from artify_core.pipeline.chunks import Chunk
 from artify_core.pipeline.scale import stylize_at_scale
 from artify_core.pipeline.styles import LayeredStylePlan, StylePlan, opening_style, stylize_scheduled
 from artify_core.settings import EncodingOptions
+from artify_core.temporal.motion import PairMotion
 from artify_core.temporal.smoothing import (
     DEFAULT_OVERLAP,
     SmoothingSettings,
@@ -45,15 +46,38 @@ class ChunkResult:
     seconds: float
 
 
+@dataclass(frozen=True)
+class Overlap:
+    """What chunk i made for frames its successor needs too.
+
+    Attributes:
+        first_frame: the first of those frames, ``warmup_start(end)``.
+        stylized: the model's RGB uint8 outputs (n, H, W, 3) for frames from ``first_frame`` on.
+        motion: the smoother's motion of (t − 1, t) by frame t, for t after ``first_frame``.
+    """
+
+    first_frame: int
+    stylized: np.ndarray
+    motion: dict[int, PairMotion]
+
+    @property
+    def nbytes(self) -> int:
+        fields = [(m.to_earlier, m.to_later, m.earlier_mask, m.later_mask) for m in self.motion.values()]
+        return self.stylized.nbytes + sum(array.nbytes for arrays in fields for array in arrays)
+
+
 class ChunkHandover:
-    """Model outputs one chunk made for its successor, when chunks run one after another.
+    """What one chunk made for its successor, when chunks run one after another.
 
     Seamless chunks overlap: chunk i stylizes ``lookahead`` frames past its end
     for the backward pass, and chunk i+1 stylizes ``warmup`` frames before its
     start; those are the same frames. Chunk i puts its model outputs of
-    ``[warmup_start(end), lookahead_end(end))`` here and chunk i+1 takes them
-    instead of stylizing them again, so a sequential run pays for the overlap
-    once instead of twice. Holds one hand-over at a time, up to ``max_bytes``;
+    ``[warmup_start(end), lookahead_end(end))`` and the smoother's motion
+    between them here (``Overlap``), and chunk i+1 takes them instead of
+    stylizing and estimating them again, so a sequential run pays for the
+    overlap's model and flow once instead of twice; each chunk still smooths its
+    own warm-up and look-ahead, so its frames do not depend on how its
+    neighbours ran. Holds one hand-over at a time, up to ``max_bytes``;
     stateless models only (a sequence model must see every frame itself).
     Outputs are those of a batch the model ran in chunk i: equal to chunk
     i+1's own within a level (batch composition).
@@ -61,21 +85,16 @@ class ChunkHandover:
 
     def __init__(self, max_bytes: int = 1 << 30):
         self.max_bytes = max_bytes
-        self._first: int | None = None
-        self._frames: np.ndarray | None = None
+        self._overlap: Overlap | None = None
 
-    def put(self, first_frame: int, frames: np.ndarray) -> None:
-        """Keeps the model's RGB uint8 outputs (n, H, W, 3) for frames from ``first_frame`` on."""
-        if frames.nbytes <= self.max_bytes:
-            self._first, self._frames = first_frame, frames
-        else:
-            self._first = self._frames = None
+    def put(self, overlap: Overlap) -> None:
+        """Keeps ``overlap`` for the chunk that starts its feed at ``overlap.first_frame`` (if it fits)."""
+        self._overlap = overlap if overlap.nbytes <= self.max_bytes else None
 
-    def take(self, first_frame: int) -> np.ndarray | None:
-        """The outputs from ``first_frame`` on, if the last hand-over starts there; then forgotten."""
-        frames, matches = self._frames, self._first == first_frame
-        self._first = self._frames = None
-        return frames if matches else None
+    def take(self, first_frame: int) -> Overlap | None:
+        """The overlap from ``first_frame`` on, if the last hand-over starts there; then forgotten."""
+        overlap, self._overlap = self._overlap, None
+        return overlap if overlap is not None and overlap.first_frame == first_frame else None
 
 
 def stylize_chunk(
@@ -141,7 +160,7 @@ def iter_stylized(
     """The stylized frames ``[chunk.start, chunk.end)`` as RGB uint8 batches (n, H, W, 3), in
     order: what ``stylize_chunk`` encodes (warm-up, schedule, scale and smoothing included).
     ``batch_frames``: frames per decoded batch; None sizes batches from the frame size
-    (``memory.stream_frames``: 8 up to 1080p, fewer above, 1 at 8K). ``handover``: model outputs
+    (``memory.stream_frames``: 8 up to 1080p, fewer above, 1 at 8K). ``handover``: model outputs and motion
     shared with the neighbouring chunks when they run one after another (``ChunkHandover``)."""
     if batch_frames is None:
         batch_frames = stream_frames(*output_size(info, height), MemoryBudget().resolve("cpu"))
@@ -162,21 +181,23 @@ def iter_stylized(
             begin, sequence = aligned, open_at(aligned)
         batches = partial(grid_batches, info.path, batch_frames=batch_frames, height=height, info=info)
         sequence.warm_up_stream(batches(start=context, end=begin), context)
-    if smoothing is not None and smoothing.enabled:
+    smoothing_on = smoothing is not None and smoothing.enabled
+    # A backward pass needs frames past the chunk's end; they are stylized and smoothed, not emitted.
+    end = lookahead_end(chunk.end, smoothing.lookahead, info.frames, cuts) if smoothing_on else chunk.end
+    # What a neighbour chunk already made (the frames both need), and what to pass on.
+    taken = handover.take(begin) if handover is not None and sequence is None else None
+    reused = taken.stylized if taken is not None else None
+    passed_from = (warmup_start(chunk.end, smoothing.warmup, cuts) if smoothing_on and chunk.end < info.frames
+                   else end)
+    if smoothing_on:
         window, concurrent = smoothing_window(info, height, batch_frames, smoothing.lookahead)
         # The warm-up and look-ahead frames are smoothed only as far as the chunk's own frames need.
         smoother = TemporalSmoother(smoothing, cuts=cuts, start_frame=begin, device=getattr(model, "device", "cpu"),
                                     window=window, concurrent_backward=concurrent, emit_from=chunk.start,
-                                    emit_until=chunk.end)
+                                    emit_until=chunk.end, known_motion=taken.motion if taken is not None else None,
+                                    keep_motion_from=passed_from + 1)
     else:
         smoother = None
-    # A backward pass needs frames past the chunk's end; they are stylized and smoothed, not emitted.
-    end = (lookahead_end(chunk.end, smoothing.lookahead, info.frames, cuts) if smoother is not None
-           else chunk.end)
-    # Model outputs a neighbour chunk already made (the frames both need), and those to pass on.
-    reused = handover.take(begin) if handover is not None and sequence is None else None
-    passed_from = (warmup_start(chunk.end, smoothing.warmup, cuts) if smoother is not None and chunk.end < info.frames
-                   else end)
     passing: list[np.ndarray] = []
     position, out_position = begin, (chunk.start if smoother is not None else begin)
     try:
@@ -204,7 +225,8 @@ def iter_stylized(
             if len(emitted):
                 yield emitted
         if handover is not None and sequence is None and passing:
-            handover.put(passed_from, np.concatenate(passing))
+            handover.put(Overlap(passed_from, np.concatenate(passing),
+                                 smoother.kept_motion() if smoother is not None else {}))
     finally:
         if smoother is not None:
             smoother.close()

@@ -61,7 +61,7 @@ import math
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Sequence, get_args
+from typing import Iterable, Mapping, Sequence, get_args
 
 import numpy as np
 import torch
@@ -213,6 +213,9 @@ class TemporalSmoother:
             bound). The others (a chunk's warm-up and look-ahead) are fed for their effect on those
             and skip the work only returned frames need: frames before ``emit_from`` take the forward
             pass alone, frames from ``emit_until`` on no texture restoration.
+        known_motion: the motion of (t − 1, t) by frame t where a neighbouring chunk already
+            estimated it (the same content, so the same motion): not estimated again.
+        keep_motion_from: keep the motion of the frames from this one on for ``kept_motion``.
     """
 
     def __init__(
@@ -228,6 +231,8 @@ class TemporalSmoother:
         concurrent_backward: bool = True,
         emit_from: int | None = None,
         emit_until: int | None = None,
+        known_motion: Mapping[int, PairMotion] | None = None,
+        keep_motion_from: int | None = None,
     ):
         self.settings = settings
         self.cuts = frozenset(int(c) for c in cuts)
@@ -248,6 +253,9 @@ class TemporalSmoother:
         self._processed = start_frame  # index of the next stylized frame the forward pass takes
         self._recent: deque[tuple[int, Future[WorkingFrame]]] = deque(maxlen=settings.long_term_offset)
         self._pairs: dict[int, Future[PairMotion]] = {}  # frame t -> motion of (t - 1, t)
+        self._known_motion = dict(known_motion or {})
+        self._keep_motion_from = keep_motion_from
+        self._kept_motion: dict[int, PairMotion] = {}
         self._anchors: dict[int, Future[PairMotion]] = {}  # frame t -> motion of (t - k, t)
         self._shot_start = start_frame
         self._previous: Frame | None = None
@@ -283,7 +291,9 @@ class TemporalSmoother:
             working = self._motion.prepare(frame)
             previous = self._recent[-1][1] if self._recent and self._recent[-1][0] == index - 1 else None
             if previous is not None and index not in self.cuts:
-                self._pairs[index] = self._motion.submit(previous, working)
+                known = self._known_motion.pop(index, None)
+                self._pairs[index] = (run_on(None, lambda known=known: known) if known is not None
+                                      else self._motion.submit(previous, working))
                 offset = self.settings.long_term_offset
                 if self.settings.method == "long-term" and len(self._recent) == offset \
                         and not any(c in self.cuts for c in range(index - offset + 1, index + 1)):
@@ -317,6 +327,11 @@ class TemporalSmoother:
         while len(self._forwarding) > 2 or (self._forwarding and self._forwarding[0].done()):
             self._forwarding.popleft().result()  # its errors surface here
         return self._emit(final=False)
+
+    def kept_motion(self) -> dict[int, PairMotion]:
+        """The motion of (t − 1, t) by frame t for the frames from ``keep_motion_from`` on processed so far."""
+        self._drain()
+        return dict(self._kept_motion)
 
     def finish(self) -> np.ndarray:
         """The frames still held for the backward pass, smoothed as the end of the stream."""
@@ -399,6 +414,8 @@ class TemporalSmoother:
         if future is None:
             return None
         motion = future.result()
+        if self._keep_motion_from is not None and index >= self._keep_motion_from:
+            self._kept_motion[index] = motion
         return motion if motion.reliable >= self.settings.min_reliable else None
 
     def _motion_field(self, flow: np.ndarray, mask: np.ndarray, like: Frame) -> Motion:

@@ -82,18 +82,27 @@ def test_overlapping_chunks_match_one_pass(tmp_path, video30):
     assert cold_error > 5 * max(seam_error, 0.5), (cold_error, seam_error)  # without warm-up the seam shows
 
 
-def test_the_default_method_joins_chunks_without_seams_and_hands_over_shared_frames(tmp_path, video30):
+def test_the_default_method_joins_chunks_without_seams_and_hands_over_shared_frames(tmp_path, video30, monkeypatch):
     from artify_core.pipeline.stylize import ChunkHandover
+    from artify_core.temporal.motion import MotionEstimator
 
+    estimated = []
+    estimate = MotionEstimator._estimate
+    monkeypatch.setattr(MotionEstimator, "_estimate", lambda self, *frames: estimated.append(1) or estimate(self, *frames))
     smoothing = SmoothingSettings()  # bidirectional: warm-up before and look-ahead after each chunk
     whole = run_chunks(video30, tmp_path, 30, smoothing)
     alone, handed = CountingModel(), CountingModel()
+    estimated.clear()
     chunked = run_chunks(video30, tmp_path, 12, smoothing, model=alone)
+    alone_pairs = len(estimated)
+    estimated.clear()
     shared = run_chunks(video30, tmp_path, 12, smoothing, model=handed, handover=ChunkHandover())
     for result in (chunked, shared):
         assert np.abs(result - whole)[[11, 12, 23, 24]].mean() < 1.0
-    # Without a hand-over each boundary's warm-up and look-ahead frames are stylized twice.
-    assert alone.frames > 30 + 2 * smoothing.lookahead and handed.frames == 30  # each frame once
+    # Without a hand-over each boundary's warm-up and look-ahead frames are stylized, and the motion
+    # between them estimated, twice; with it each frame is stylized and each pair's motion estimated once.
+    assert alone.frames > 30 + 2 * smoothing.lookahead and handed.frames == 30
+    assert alone_pairs > 29 and len(estimated) == 29
     np.testing.assert_array_equal(shared, chunked)  # a deterministic model: the very same frames
 
 
