@@ -106,6 +106,23 @@ def test_the_default_method_joins_chunks_without_seams_and_hands_over_shared_fra
     np.testing.assert_array_equal(shared, chunked)  # a deterministic model: the very same frames
 
 
+def test_a_handover_serves_the_chunk_that_starts_there_once_and_within_its_memory():
+    from artify_core.pipeline.stylize import ChunkHandover, Overlap
+    from artify_core.temporal.motion import PairMotion
+
+    flow, mask = np.zeros((9, 16, 2), np.float32), np.ones((9, 16), np.float32)
+    overlap = Overlap(88, np.zeros((22, 48, 64, 3), np.uint8), {89: PairMotion(flow, flow, mask, mask)})
+    assert overlap.nbytes == 22 * 48 * 64 * 3 + 2 * flow.nbytes + 2 * mask.nbytes
+    handover = ChunkHandover()
+    handover.put(overlap)
+    assert handover.take(87) is None and handover.take(88) is None  # another chunk's; then forgotten
+    handover.put(overlap)
+    assert handover.take(88) is overlap
+    small = ChunkHandover(max_bytes=overlap.nbytes - 1)
+    small.put(overlap)
+    assert small.take(88) is None  # over its memory limit: not kept
+
+
 def test_smoothing_reduces_flicker_and_can_be_turned_off(tmp_path, video30):
     content = read_frames(video30).astype(int)
     raw = run_chunks(video30, tmp_path, 30, None)
