@@ -19,7 +19,8 @@ from artify_core.foundation.hashing import combine, params_digest
 # The chunk stage: decode → model → temporal smoothing → encode.
 # chunk-4: explicit colour conversion (BT.709 tagged output), per-frame times for variable-rate video.
 # chunk-5: bidirectional temporal smoothing with texture restoration (issue 12), look-ahead past chunk ends.
-PIPELINE_VERSION = "chunk-5"
+# chunk-6: a chunk's warm-up frames take the forward pass alone, so its backward windows start at its first frame.
+PIPELINE_VERSION = "chunk-6"
 # Scene cuts of a content video (temporal resets, scenes schedules, evaluation).
 CUTS_VERSION = "cuts-1"
 # Keyframes of a style video (scenes, clustering, medoid keyframes).
