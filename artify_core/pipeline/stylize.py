@@ -62,8 +62,7 @@ class Overlap:
 
     @property
     def nbytes(self) -> int:
-        fields = [(m.to_earlier, m.to_later, m.earlier_mask, m.later_mask) for m in self.motion.values()]
-        return self.stylized.nbytes + sum(array.nbytes for arrays in fields for array in arrays)
+        return self.stylized.nbytes + sum(motion.nbytes for motion in self.motion.values())
 
 
 class ChunkHandover:

@@ -48,6 +48,11 @@ class PairMotion:
     later_mask: np.ndarray
 
     @property
+    def nbytes(self) -> int:
+        """Memory the two flows and masks hold."""
+        return sum(a.nbytes for a in (self.to_earlier, self.to_later, self.earlier_mask, self.later_mask))
+
+    @property
     def reliable(self) -> float:
         """The fraction of b's pixels whose flow to a is trusted; near 0 across an unlisted cut."""
         return float(self.earlier_mask.mean())
