@@ -75,7 +75,9 @@ def main() -> None:
     parser.add_argument("--preset", default="medium")
     parser.add_argument("--crf", type=int, default=18)
     args = parser.parse_args()
+    from artify_core.foundation.runtime import let_idle_threads_sleep
 
+    let_idle_threads_sleep()  # as the CLI and the flows set their processes up, before torch loads
     from prefect import flow
 
     from artify_core.video import probe_video

@@ -232,8 +232,9 @@ def main() -> None:
     parser.add_argument("--method-clips", nargs="+", choices=list(CLIPS), help="part 1 on these clips only")
     parser.add_argument("--rows", nargs="+", type=int, help="part 1: only these rows of METHOD_ROWS (0-based)")
     args = parser.parse_args()
-    from artify_core.foundation.runtime import configure_for_frames
+    from artify_core.foundation.runtime import configure_for_frames, let_idle_threads_sleep
 
+    let_idle_threads_sleep()  # as the CLI and the flows set their processes up, before torch loads
     configure_for_frames((720, 1280))  # as the chunk task sets its process up for the largest clip here
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,6 @@
+"""Prefect flows: the pipeline, wired from ``tasks``."""
+
+from artify_core.foundation.runtime import let_idle_threads_sleep
+
+# Before anything loads torch, whose OpenMP reads its wait policy once (runtime's docstring).
+let_idle_threads_sleep()

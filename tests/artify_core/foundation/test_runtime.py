@@ -1,4 +1,5 @@
-"""The process settings for frame streaming: freed frame-sized blocks are reused, not faulted in again.
+"""The process settings for frame streaming: freed frame-sized blocks are reused, not faulted in
+again; idle OpenMP threads sleep.
 
 Each case runs in a fresh interpreter: the settings are process-wide and must not leak into the test run.
 """
@@ -55,3 +56,28 @@ def test_freed_frames_are_reused_without_page_faults():
     assert default["faults"] > 5_000, default
     assert tuned["faults"] < 500, tuned
 
+
+
+def _openmp_spin_count(package: str, policy: str | None) -> str | None:
+    """libgomp's spin count in a fresh interpreter that imports ``package`` and then torch (None: not libgomp)."""
+    env = {key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"}
+    env.update({"PYTHONPATH": str(REPO), "OMP_DISPLAY_ENV": "VERBOSE", **({"OMP_WAIT_POLICY": policy} if policy else {})})
+    done = subprocess.run([sys.executable, "-c", f"import {package}, torch; torch.ones(4).sum()"],
+                          capture_output=True, text=True, env=env, check=True, timeout=120)
+    lines = [line for line in done.stderr.splitlines() if "GOMP_SPINCOUNT" in line]
+    return lines[0].split("=")[1].strip(" '") if lines else None
+
+
+@pytest.mark.parametrize("package", ["artify_cli", "flows", "tasks"])
+def test_entry_points_have_openmp_threads_sleep_when_idle(package):
+    spins = _openmp_spin_count(package, None)
+    if spins is None:
+        pytest.skip("torch's OpenMP is not GNU libgomp here")
+    assert spins == "0"  # passive: idle threads sleep at once
+
+
+def test_a_wait_policy_the_user_chose_is_kept():
+    spins = _openmp_spin_count("artify_cli", "ACTIVE")
+    if spins is None:
+        pytest.skip("torch's OpenMP is not GNU libgomp here")
+    assert spins != "0"
