@@ -53,6 +53,7 @@ METHOD_ROWS: list[tuple[str, dict | None]] = [
     ("bidirectional 0.7, no texture restoration", dict(method="bidirectional", detail=0.0)),
     ("bidirectional 0.7, bilinear warps", dict(method="bidirectional", interpolation="bilinear")),
     ("bidirectional 0.7, flow at full resolution", dict(method="bidirectional", flow_height=0)),
+    ("bidirectional 0.7, flow at 360 lines", dict(method="bidirectional", flow_height=360)),
     ("bidirectional 0.7, flow at 240 lines", dict(method="bidirectional", flow_height=240)),
     ("bidirectional 0.7, flow at 180 lines", dict(method="bidirectional", flow_height=180)),
     ("bidirectional 0.7 (default)", dict()),
