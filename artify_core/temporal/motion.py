@@ -128,11 +128,17 @@ class MotionEstimator:
         return self._estimate(self.reduce(earlier), self.reduce(later))
 
     def reduce(self, frame: np.ndarray) -> WorkingFrame:
-        """``frame`` at the working resolution (INTER_AREA), with its full height."""
+        """``frame`` at the working resolution, with its full height: halved by block means while
+        it stays at least twice the working size, then interpolated (bilinear) the rest of the way."""
+        cv2 = self._cv2
         height, width = frame.shape[:2]
         size = working_size(height, width, self.flow_height) if self.flow_height > 0 else (height, width)
-        if size != (height, width):
-            frame = self._cv2.resize(frame, size[::-1], interpolation=self._cv2.INTER_AREA)
+        # OpenCV's INTER_AREA is fast for whole factors only: 720p to 288 lines (2.5x) took 2.2 ms
+        # of one core, halving it 0.25 ms and the bilinear rest 0.2.
+        while frame.shape[0] >= 2 * size[0] and frame.shape[1] >= 2 * size[1]:
+            frame = cv2.resize(frame, (frame.shape[1] // 2, frame.shape[0] // 2), interpolation=cv2.INTER_AREA)
+        if frame.shape[:2] != size:
+            frame = cv2.resize(frame, size[::-1], interpolation=cv2.INTER_LINEAR)
         return WorkingFrame(frame, height)
 
     def _estimate(self, earlier_frame: WorkingFrame, later_frame: WorkingFrame) -> PairMotion:

@@ -17,6 +17,23 @@ def test_working_size_keeps_the_aspect_and_never_upscales():
     assert working_size(2160, 3840, 360) == (360, 640)
 
 
+@pytest.mark.parametrize("flow_height", [30, 40, 72, 80])
+def test_a_frame_is_reduced_to_the_working_size_by_its_local_means(flow_height):
+    import cv2
+
+    # A smooth picture: any reduction that averages its neighbourhoods gives the same values.
+    ys, xs = np.mgrid[0:90, 0:160].astype(np.float32)
+    frame = np.stack([ys * 2.5, xs * 1.5, 128 + 60 * np.sin(xs / 17) * np.cos(ys / 13)], axis=-1).astype(np.uint8)
+    estimator = MotionEstimator(lambda: smoothing_flow_estimator("dis"), flow_height=flow_height, relative=0.05,
+                                absolute=2.0, motion_boundaries=False, threads=0)
+    reduced = estimator.reduce(frame)
+    size = working_size(90, 160, flow_height)
+    assert reduced.frame.shape == (*size, 3) and reduced.height == 90
+    areas = cv2.resize(frame, size[::-1], interpolation=cv2.INTER_AREA)
+    assert np.abs(reduced.frame.astype(int) - areas).mean() < 1.0
+    assert np.abs(reduced.frame.astype(int) - areas).max() <= 6
+
+
 @pytest.mark.parametrize("flow_height", [0, 40])
 def test_both_directions_and_their_masks(make_panning, flow_height):
     earlier, later = make_panning(2, height=80, width=112, step=(2, 1))
