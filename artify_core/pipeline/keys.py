@@ -20,7 +20,7 @@ from artify_core.foundation.hashing import combine, params_digest
 # chunk-4: explicit colour conversion (BT.709 tagged output), per-frame times for variable-rate video.
 # chunk-5: bidirectional temporal smoothing with texture restoration (issue 12), look-ahead past chunk ends.
 # chunk-6: a chunk's warm-up frames take the forward pass alone, so its backward windows start at its first frame.
-# chunk-7: the smoother's flow at 288 lines, not 360.
+# chunk-7: the smoother's flow at 288 lines, not 360, on frames reduced by halving, then bilinear.
 PIPELINE_VERSION = "chunk-7"
 # Scene cuts of a content video (temporal resets, scenes schedules, evaluation).
 CUTS_VERSION = "cuts-1"

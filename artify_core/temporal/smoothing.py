@@ -32,7 +32,7 @@ estimated while the model stylizes (``TemporalSmoother.submit``); warping and
 blending on the model's device (``ops``: torch ``grid_sample`` on a GPU,
 OpenCV kernels on the CPU); the forward pass on a thread of its own, so the
 model never waits for it, and each window's backward pass on another while
-the forward pass fills the next (720p on 2 cores: 22 frames/s).
+the forward pass fills the next (720p on 2 cores: 26 frames/s).
 
 Measured (``python bench/bench_temporal.py``; arbitrary model +
 starrynight.jpg, stylized videos encoded at crf 18 and scored by
