@@ -91,8 +91,8 @@ OVERLAP_RESIDUAL = 0.02
 # DIS "fast" on frames of at most this many lines: smoothing follows the motion of surfaces. On
 # the 720p clip (bench/bench_temporal.py) the flicker left grows as the flow shrinks: warping-error
 # ratio 8.7 at full resolution, 12.2 at 360 lines, 13.4 at 288, 14.8 at 240 (target: 14.7), while a
-# pair's flows and checks cost 21 ms of one core at 360 lines and 12 at 288 (720p end to end on 2
-# cores, that is a tenth of what smoothing costs). bikes.mp4 (272 lines) is smoothed at full resolution.
+# pair's flows and checks cost 21 ms of one core at 360 lines and 12 at 288 (about an eighth of what
+# the smoother takes per frame beside the model). bikes.mp4 (272 lines) is smoothed at full resolution.
 FLOW_HEIGHT = 288
 FLOW_PRESET = "fast"
 # Consistency tolerances of the smoother's masks, looser than Ruder et al.'s
