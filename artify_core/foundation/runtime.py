@@ -1,6 +1,7 @@
 """Process-wide settings for a process that streams video frames; entry points call
 ``configure_for_frames`` (the CLI, the chunk task in a worker) and, before torch loads,
-``let_idle_threads_sleep`` (the CLI's and the flows' packages); importing this module changes nothing.
+``let_idle_threads_sleep`` (the packages of the CLI, the flows and the tasks); importing this module
+changes nothing.
 
 OpenMP's idle threads. torch runs the model's operators on an OpenMP team (GNU libgomp
 in the Linux wheels) whose threads, between operators, spin on the CPU for a while before

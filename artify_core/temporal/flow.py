@@ -27,7 +27,8 @@ medium, ½ res  4 ms,  1.20e-3       33 ms, 1.62e-4
 metrics use it). Temporal smoothing uses "fast" on frames of at most 288 lines
 (``motion``; ``smoothing.FLOW_HEIGHT`` has the measured trade): on the 720p clip a
 full-resolution flow smooths more (warping-error ratio 8.7 against 13.4) but costs
-ten times as much (a pair's flows and checks: 132 ms of one core against 12.5), and 288 lines already meets the flicker target (``bench/bench_temporal.py``).
+ten times as much (a pair's flows and checks: 132 ms of one core against 12.5), and
+288 lines already meets the flicker target (``bench/bench_temporal.py``).
 """
 
 from __future__ import annotations

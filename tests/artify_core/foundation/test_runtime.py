@@ -57,7 +57,6 @@ def test_freed_frames_are_reused_without_page_faults():
     assert tuned["faults"] < 500, tuned
 
 
-
 def _openmp_spin_count(package: str, policy: str | None) -> str | None:
     """libgomp's spin count in a fresh interpreter that imports ``package`` and then torch (None: not libgomp)."""
     env = {key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"}
