@@ -22,13 +22,13 @@ minutes) and ``ARTIFY_WATCH_TIMEZONE`` (default UTC).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 from artify_core.errors import InputError
+from artify_core.foundation.environment import WatchEnvironment, variable
 from artify_core.settings import FolderRequest, parse_request
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,26 +59,24 @@ def stylize_video_spec() -> DeploymentSpec:
     )
 
 
-def stylize_folder_spec(environ: Mapping[str, str] = os.environ) -> DeploymentSpec:
-    """The scheduled scan; its parameters are validated here, at registration,
-    so a typo fails now rather than at 3 a.m."""
-    required = ("ARTIFY_WATCH_SOURCE", "ARTIFY_WATCH_DESTINATION", "ARTIFY_WATCH_STYLE")
-    missing = [name for name in required if not environ.get(name)]
+def stylize_folder_spec(watch: WatchEnvironment | None = None) -> DeploymentSpec:
+    """The scheduled scan (``ARTIFY_WATCH_*``, ``artify_core.foundation.environment``); its parameters
+    are validated here, at registration, so a typo fails now rather than at 3 a.m."""
+    watch = watch or WatchEnvironment()
+    missing = [variable(name, WatchEnvironment) for name in ("source", "destination", "style")
+               if not getattr(watch, name)]
     if missing:
         raise SystemExit(f"stylize-folder: set {', '.join(missing)} (the folder or s3:// prefix to "
                          "watch, where to publish, comma-separated style images), or deploy only "
                          "stylize-video")
-    params = parse_request(FolderRequest, {
-        "source": environ["ARTIFY_WATCH_SOURCE"],
-        "destination": environ["ARTIFY_WATCH_DESTINATION"],
-        "style": [s.strip() for s in environ["ARTIFY_WATCH_STYLE"].split(",") if s.strip()],
-    })
+    params = parse_request(FolderRequest, {"source": watch.source, "destination": watch.destination,
+                                           "style": watch.styles})
     return DeploymentSpec(
         name="stylize-folder",
         entrypoint="flows/stylize_folder.py:stylize_folder",
         description=f"Stylize new videos under {params.source} into {params.destination}.",
-        cron=environ.get("ARTIFY_WATCH_CRON", "*/15 * * * *"),
-        timezone=environ.get("ARTIFY_WATCH_TIMEZONE", "UTC"),
+        cron=watch.cron,
+        timezone=watch.timezone,
         # The whole request, defaults included: the run form opens filled in with them.
         parameters={"request": params.model_dump(mode="json")},
         max_concurrent=1,

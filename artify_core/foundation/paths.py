@@ -3,28 +3,32 @@
 ``$ARTIFY_CACHE`` (default ``~/.cache/artify``) holds, unless each is set on its
 own: the artifact store (``$ARTIFY_STORE``), the scratch space for downloaded
 inputs and assembled outputs (``$ARTIFY_SCRATCH``) and the lock files of stores
-that have no directory of their own (object storage).
+that have no directory of their own (object storage). The variables are defined
+in ``foundation.environment``.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from artify_core.foundation.environment import environment
 
 
 def cache_home() -> Path:
-    return Path(os.environ.get("ARTIFY_CACHE") or Path.home() / ".cache" / "artify").expanduser()
+    return environment().cache_home
 
 
 def default_store_uri() -> str:
     """``$ARTIFY_STORE``, else ``<cache home>/store``."""
-    return os.environ.get("ARTIFY_STORE") or str(cache_home() / "store")
+    env = environment()
+    return env.store or str(env.cache_home / "store")
 
 
 def scratch_dir() -> Path:
     """Where remote inputs are downloaded and remote outputs assembled: ``$ARTIFY_SCRATCH``,
     else ``<cache home>/scratch``."""
-    return Path(os.environ.get("ARTIFY_SCRATCH") or cache_home() / "scratch").expanduser()
+    env = environment()
+    return (env.scratch or env.cache_home / "scratch").expanduser()
 
 
 def lock_dir() -> Path:

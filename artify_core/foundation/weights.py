@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from artify_core.errors import WeightsUnavailableError
+from artify_core.foundation.environment import environment, variable
 from artify_core.foundation.hashing import file_digest
 
 
@@ -94,9 +95,9 @@ def weights_home() -> Path:
 
     ``ARTIFY_WEIGHTS_DIR`` when set, else torch's hub cache (``TORCH_HOME``).
     """
-    explicit = os.environ.get("ARTIFY_WEIGHTS_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
+    explicit = environment().weights_dir
+    if explicit is not None:
+        return explicit.expanduser()
     torch_home = os.environ.get("TORCH_HOME", os.path.join(os.path.expanduser("~"), ".cache", "torch"))
     return Path(torch_home) / "hub" / "checkpoints"
 
@@ -112,11 +113,12 @@ def torchvision_member(enum: Any, name: str) -> Any:
         raise InputError(f"unknown weights {name!r} for {enum.__name__}; known: {known}") from None
 
 
-def torchvision_state_dict(member: Any, *, env_var: str, label: str, alternative: str,
+def torchvision_state_dict(member: Any, *, setting: str, label: str, alternative: str,
                            verify: bool = True, download: bool = True) -> dict[str, Any]:
     """The state dict of a torchvision weights enum member, for machines with or without network.
 
-    Looked up in order: the file named by ``$env_var`` (alone when set: an
+    Looked up in order: the file named by the environment ``setting`` (a field of
+    ``ArtifyEnvironment``, e.g. "vgg19_weights" for ``$ARTIFY_VGG19_WEIGHTS``; alone when set: an
     explicit choice is not second-guessed), ``weights_home()`` (``$ARTIFY_WEIGHTS_DIR``
     or torch hub's checkpoint cache), torch hub's checkpoint cache, then (with
     ``download``) a download into that cache. Raises ``WeightsUnavailableError``
@@ -126,13 +128,14 @@ def torchvision_state_dict(member: Any, *, env_var: str, label: str, alternative
     """
     import torch
 
+    env_var = variable(setting)
     file_name = Path(member.url).name
     cache = Path(torch.hub.get_dir()) / "checkpoints"
     how = (f"Either allow the download of {member.url} into the torch cache ({cache}), or copy that file to "
            f"this machine and set ${env_var} to its path (or put it in $ARTIFY_WEIGHTS_DIR); or {alternative}.")
-    explicit = os.environ.get(env_var)
-    if explicit:
-        path = Path(explicit).expanduser()
+    explicit = getattr(environment(), setting)
+    if explicit is not None:
+        path = explicit.expanduser()
         if not path.is_file():
             raise WeightsUnavailableError(f"${env_var} names {path}, which is not a file. " + how)
         return _load_checked(path, file_name, verify)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
+from artify_core.foundation.paths import default_store_uri
 from artify_core.storage.base import (
     ArtifactStore,
     ObjectInfo,
@@ -14,11 +12,6 @@ from artify_core.storage.base import (
 )
 from artify_core.storage.local import LocalStore
 from artify_core.storage.s3 import S3Store
-
-
-def default_store_uri() -> str:
-    """``ARTIFY_STORE`` when set, else ``~/.cache/artify/store``."""
-    return os.environ.get("ARTIFY_STORE") or str(Path.home() / ".cache" / "artify" / "store")
 
 
 def open_store(uri: str | None = None) -> ArtifactStore:

@@ -24,6 +24,7 @@ from artify_core.storage.base import (
     StorageUnavailableError,
     validate_key,
 )
+from artify_core.foundation.environment import environment as artify_environment
 from artify_core.foundation.publish import temporary_sibling
 
 MiB = 1 << 20
@@ -37,8 +38,6 @@ _BAD_CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken
                     "TokenRefreshRequired", "InvalidClientTokenId", "UnrecognizedClientException"}
 
 
-# Where browsers reach the store, when that differs from the workers' AWS_ENDPOINT_URL.
-PUBLIC_ENDPOINT_ENV = "ARTIFY_S3_PUBLIC_ENDPOINT_URL"
 
 
 @dataclass(frozen=True)
@@ -265,7 +264,7 @@ class S3Store:
         """The client presigned URLs are made with: the address browsers reach the store at
         (``$ARTIFY_S3_PUBLIC_ENDPOINT_URL``, e.g. http://localhost:8333 when workers use
         http://seaweedfs:8333 inside docker compose), else the workers' own endpoint."""
-        public = os.environ.get(PUBLIC_ENDPOINT_ENV)
+        public = artify_environment().s3_public_endpoint_url
         if not public:
             return self.client
         from botocore.config import Config

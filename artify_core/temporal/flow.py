@@ -40,9 +40,11 @@ import torch
 import torch.nn.functional as F
 
 from artify_core.errors import InputError
+from artify_core.foundation.environment import variable
 from artify_core.foundation.weights import torchvision_member, torchvision_state_dict
 
-RAFT_WEIGHTS_ENV = "ARTIFY_RAFT_WEIGHTS"
+RAFT_WEIGHTS_SETTING = "raft_weights"
+RAFT_WEIGHTS_ENV = variable(RAFT_WEIGHTS_SETTING)
 # RAFT's correlation pyramid pools a 1/8-resolution grid three times.
 RAFT_MIN_SIDE = 128
 DISPreset = Literal["ultrafast", "fast", "medium"]
@@ -189,7 +191,7 @@ def raft(
 def raft_state_dict(member: Any, *, verify: bool = True) -> dict[str, torch.Tensor]:
     """The state dict of a torchvision RAFT weights enum member: ``$ARTIFY_RAFT_WEIGHTS``, the
     torch hub cache, or a download (``artify_core.foundation.weights.torchvision_state_dict``)."""
-    return torchvision_state_dict(member, env_var=RAFT_WEIGHTS_ENV, label="RAFT", verify=verify,
+    return torchvision_state_dict(member, setting=RAFT_WEIGHTS_SETTING, label="RAFT", verify=verify,
                                   alternative="use flow='dis', which needs no weights")
 
 

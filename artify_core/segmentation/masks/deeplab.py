@@ -17,10 +17,12 @@ import torch
 import torch.nn.functional as F
 
 from artify_core.errors import InputError
+from artify_core.foundation.environment import variable
 from artify_core.foundation.weights import normalization, torchvision_member, torchvision_state_dict
 from artify_core.segmentation.masks.base import check_frames
 
-WEIGHTS_ENV = "ARTIFY_DEEPLAB_WEIGHTS"
+WEIGHTS_SETTING = "deeplab_weights"
+WEIGHTS_ENV = variable(WEIGHTS_SETTING)
 DEFAULT_CLASSES: tuple[str, ...] = ("person", "bird", "cat", "cow", "dog", "horse", "sheep")
 Architecture = Literal["lraspp", "deeplabv3_mobilenet", "deeplabv3_resnet50"]
 
@@ -126,7 +128,7 @@ def deeplab(
 def segmentation_state_dict(member: Any, *, verify: bool = True) -> dict[str, torch.Tensor]:
     """The state dict of a torchvision segmentation weights member: ``$ARTIFY_DEEPLAB_WEIGHTS``, the
     torch hub cache, or a download (``artify_core.foundation.weights.torchvision_state_dict``)."""
-    return torchvision_state_dict(member, env_var=WEIGHTS_ENV, label="segmentation", verify=verify,
+    return torchvision_state_dict(member, setting=WEIGHTS_SETTING, label="segmentation", verify=verify,
                                   alternative="use --mask motion or file:PATH, which need no weights")
 
 
