@@ -25,7 +25,3 @@ class OutputError(InputError):
 
 class WeightsUnavailableError(ArtifyError):
     """Model weights are not installed and cannot be fetched here."""
-
-
-class FFmpegNotFoundError(ArtifyError):
-    """No usable ffmpeg binary was found."""

@@ -147,7 +147,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
 
     whole = frames.frames == info.frames
     assembled = assemble(store, [o.key for o in outcomes], info, local_output_for(output),
-                         None if whole else excerpt.audio_window)
+                         None if whole else excerpt.audio_window, [chunk.start for chunk in chunks])
     try:
         metrics = None
         if request.evaluate:

@@ -56,10 +56,10 @@ def fingerprint(uri: str, role: str) -> str:
 @task(cache_policy=NO_CACHE, task_run_name="assemble", retries=1, retry_delay_seconds=2,
       retry_condition_fn=transient_only)
 def assemble(store_uri: str, chunk_keys: list[str], info: VideoInfo, output: str,
-             audio_window: tuple[float, float] | None = None) -> str:
+             audio_window: tuple[float, float] | None = None, first_frames: list[int] | None = None) -> str:
     """Joins the stylized segments in order, adds the content's audio (an excerpt's part of it:
     ``audio_window`` = (start, duration) in seconds), writes ``output`` (a local file, published
-    atomically)."""
+    atomically). ``first_frames``: each segment's first frame, so it starts at that frame's time."""
     store = open_store(store_uri)
     objects = [chunk_object(key) for key in chunk_keys]
     missing = [key for key in objects if not store.exists(key)]
@@ -69,8 +69,10 @@ def assemble(store_uri: str, chunk_keys: list[str], info: VideoInfo, output: str
     with scratch_directory("segments") as scratch:
         segments = [store.local_path(key) or store.fetch(key, scratch / f"{i:05d}.mp4")
                     for i, key in enumerate(objects)]
+        starts = None if first_frames is None else [info.times.time(f) - info.times.time(first_frames[0])
+                                                      for f in first_frames]
         return str(concat_segments(segments, Path(output), audio_source=audio, audio_codec=info.audio_codec,
-                                   audio_window=audio_window))
+                                   audio_window=audio_window, starts=starts))
 
 
 @task(cache_policy=NO_CACHE, task_run_name="sample output frames")

@@ -77,29 +77,23 @@ def bikes_clip(tmp_path_factory, bikes) -> Path:
 @pytest.fixture(scope="session")
 def bunny_clip(tmp_path_factory, bunny) -> Path:
     """The first second of bigbuckbunny_720p.mp4 with its audio, stream-copied."""
-    import subprocess
+    from tests.media import stream_copy
 
-    from artify_core.video import ffmpeg_exe
-
-    path = tmp_path_factory.mktemp("clips") / "bunny1s.mp4"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(bunny), "-t", "1", "-c", "copy", str(path)],
-                   check=True)
-    return path
+    return stream_copy(bunny, tmp_path_factory.mktemp("clips") / "bunny1s.mp4", t=1)
 
 
 def make_vfr_clip(path: Path, *, size: str = "640x360") -> Path:
     """A phone-like variable-rate clip: 50 frames 1/30 s apart, then 35 frames 1/15 s apart
     (85 frames, about 3.97 s), H.264 in a 90 kHz MP4 track, with 4 s of AAC audio."""
-    import subprocess
+    import ffmpeg
 
-    from artify_core.video import ffmpeg_exe
+    from tests.media import run
 
-    retime = "setpts='if(lt(N,50),N/30,50/30+(N-50)/15)/TB'"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=30",
-                    "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-                    "-filter_complex", f"[0:v]trim=end_frame=85,{retime}[v]", "-map", "[v]", "-map", "1:a",
-                    "-t", "4", "-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "ultrafast",
-                    "-c:a", "aac", "-video_track_timescale", "90000", str(path)], check=True)
+    video = (ffmpeg.input(f"testsrc2=size={size}:rate=30", f="lavfi").trim(end_frame=85)
+             .setpts("if(lt(N,50),N/30,50/30+(N-50)/15)/TB"))
+    audio = ffmpeg.input("sine=frequency=440:sample_rate=48000", f="lavfi")
+    run(ffmpeg.output(video, audio, str(path), t=4, fps_mode="passthrough", vcodec="libx264", preset="ultrafast",
+                      acodec="aac", video_track_timescale=90000))
     return path
 
 

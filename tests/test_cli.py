@@ -36,7 +36,7 @@ def test_info_prints_probe(bikes):
 
 @pytest.fixture()
 def bad_videos(tmp_path, bikes) -> dict[str, Path]:
-    from artify_core.video import ffmpeg_exe
+    from tests.media import stream_copy
 
     data = bikes.read_bytes()
     files = {
@@ -49,9 +49,7 @@ def bad_videos(tmp_path, bikes) -> dict[str, Path]:
     files["not-a-video"].write_text("hello\n" * 100)
     files["no-index"].write_bytes(data[: len(data) // 2])
     files["zero-length"].write_bytes(b"")
-    faststart = tmp_path / "faststart.mp4"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(bikes), "-c", "copy", "-movflags",
-                    "+faststart", str(faststart)], check=True)
+    faststart = stream_copy(bikes, tmp_path / "faststart.mp4", movflags="+faststart")
     files["cut-mid-stream"].write_bytes(faststart.read_bytes()[: int(faststart.stat().st_size * 0.6)])
     faststart.unlink()
     return files

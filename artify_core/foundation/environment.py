@@ -33,8 +33,6 @@ class ArtifyEnvironment(BaseSettings):
     vgg19_weights: Path | None = Field(None, description="torchvision's VGG19 file for the gatys model.")
     deeplab_weights: Path | None = Field(None, description="torchvision's segmentation weights for --mask deeplab.")
     raft_weights: Path | None = Field(None, description="torchvision's RAFT weights for --flow raft.")
-    ffmpeg: str = Field("", description="The ffmpeg binary to run; empty: ffmpeg on PATH if able, else the bundled "
-                                        "one.")
     s3_public_endpoint_url: str = Field("", description="Where browsers reach the S3 store, when that differs from "
                                                         "the workers' AWS_ENDPOINT_URL (signed links).")
 

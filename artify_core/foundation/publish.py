@@ -118,3 +118,42 @@ def sweep_older_than(directory: Path, seconds: float) -> list[Path]:
         except OSError:
             continue
     return removed
+
+
+def describe_os_error(path: Path | str, error: OSError, needed_bytes: int | None = None) -> str:
+    """One line naming ``path`` and what went wrong in terms a user can act on: for a full disk,
+    the filesystem (its mount point), its free and total space, and what was needed where known."""
+    import errno
+
+    path = Path(path)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        mount = mount_point(path)
+        try:
+            usage = shutil.disk_usage(mount)
+            space = f"{_size(usage.free)} free of {_size(usage.total)}"
+        except OSError:
+            space = "its free space unknown"
+        needed = f"; about {_size(needed_bytes)} more is needed" if needed_bytes else ""
+        kind = "quota exceeded" if error.errno == errno.EDQUOT else "no space left"
+        return f"{path}: {kind} on the filesystem at {mount} ({space}{needed}); free space there or write elsewhere"
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{path}: cannot write there ({error.strerror}); choose a writable location"
+    return f"{path}: {error.strerror or error}"
+
+
+def mount_point(path: Path) -> Path:
+    """The mount point of the filesystem holding ``path`` (or, if it does not exist yet, its folder)."""
+    path = Path(os.path.abspath(path))
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    while not os.path.ismount(path) and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _size(count: int) -> str:
+    for unit in ("bytes", "kB", "MB", "GB", "TB"):
+        if count < 1000 or unit == "TB":
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1000
+    return f"{count:.1f} TB"

@@ -21,7 +21,8 @@ from artify_core.foundation.hashing import combine, params_digest
 # chunk-5: bidirectional temporal smoothing with texture restoration (issue 12), look-ahead past chunk ends.
 # chunk-6: a chunk's warm-up frames take the forward pass alone, so its backward windows start at its first frame.
 # chunk-7: the smoother's flow at 288 lines, not 360, on frames reduced by halving, then bilinear.
-PIPELINE_VERSION = "chunk-7"
+# chunk-8: decoding and x264 encoding in-process (PyAV's FFmpeg 8), HDR tone-mapped by swscale.
+PIPELINE_VERSION = "chunk-8"
 # Scene cuts of a content video (temporal resets, scenes schedules, evaluation).
 CUTS_VERSION = "cuts-1"
 # Keyframes of a style video (scenes, clustering, medoid keyframes).

@@ -116,8 +116,8 @@ def stylize_chunk(
 ) -> ChunkResult:
     """Stylizes frames ``[chunk.start, chunk.end)`` of the video into ``destination``.
 
-    Memory holds one batch of frames at a time; ffmpeg decodes and encodes in
-    their own processes, overlapping with the model. With ``smoothing`` (or a
+    Memory holds one batch of frames at a time; decoding and encoding run on
+    threads of their own (FFmpeg's libraries, without the GIL), overlapping with the model. With ``smoothing`` (or a
     model with state across frames) the chunk starts ``overlap`` frames early
     (``warmup_start``) and, for a backward-in-time method, ends ``lookahead``
     frames late (``lookahead_end``): those frames are stylized and smoothed but

@@ -1,37 +1,22 @@
-"""Probing videos with ffmpeg alone (no ffprobe: imageio-ffmpeg ships only ffmpeg).
+"""Probing videos: what the container says, read by a library (PyAV), not parsed from a log.
 
-Two cheap passes: ``ffmpeg -i`` for the stream description, then a demux-only
-``-c copy -f framecrc`` pass over the video packets, which yields the exact
-frame count and the packet duration in the stream time base. The frame rate is
-taken from that duration as a rational, so 30000/1001 stays 30000/1001 instead
-of the rounded "29.97 fps" that ``ffmpeg -i`` prints.
+One demux pass over the video packets (no decoding) gives the exact frame count
+and every frame's presentation time in the stream's time base, so 30000/1001
+stays 30000/1001 and a variable frame rate is seen frame by frame; the first
+frame is decoded for what only frames carry (the display rotation). A file cut
+mid-stream (its index lists more frames than its data holds) is decoded to
+count the frames that survive.
 """
 
 from __future__ import annotations
 
-import re
-import subprocess
-from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 from artify_core.errors import VideoError
-from artify_core.video.binary import ffmpeg_exe
-from artify_core.video.color import ColorInfo, parse_color
+from artify_core.video.color import ColorInfo
 from artify_core.video.timing import FrameTimes
-
-_VIDEO_LINE = re.compile(
-    r"Stream #\d+:\d+[^:]*: Video: (?P<codec>[^,]+), (?P<pix_fmt>[a-z0-9_]+)(?:\((?P<color>[^)]*)\))?, "
-    r"(?P<width>\d+)x(?P<height>\d+)"
-)
-_FPS = re.compile(r", (?P<fps>[\d.]+k?) fps")
-_DURATION = re.compile(r"Duration: (?P<h>\d+):(?P<m>\d+):(?P<s>[\d.]+)")
-_ROTATION = re.compile(r"rotation of (?P<deg>-?[\d.]+) degrees")
-_AUDIO_LINE = re.compile(r"Stream #\d+:\d+[^:]*: Audio: (?P<codec>[a-z0-9_]+)")
-_TIMEBASE = re.compile(r"^#tb 0: (?P<num>\d+)/(?P<den>\d+)", re.MULTILINE)
-# Messages ffmpeg prints when the data ends before the index says it should.
-_TRUNCATION_HINTS = ("partial file", "error reading header", "Truncat")
 
 
 @dataclass(frozen=True)
@@ -55,6 +40,9 @@ class VideoInfo:
     # When each frame is shown; ``fps`` is the average rate of a variable-rate video.
     frame_times: FrameTimes | None = None
     color: ColorInfo = ColorInfo()
+    # The first frame's timestamp in the stream's time base, when packets carry timestamps (seeking
+    # needs them: a raw .h264 stream has none and is decoded from its start instead).
+    start_pts: int | None = 0
 
     @property
     def fps_str(self) -> str:
@@ -72,52 +60,134 @@ class VideoInfo:
 
 def probe_video(path: str | Path) -> VideoInfo:
     """Probes ``path``; raises ``VideoError`` naming the file when it is not a usable video."""
+    import av
+
     path = Path(path)
     _check_readable_file(path)
-    header = _run_ffmpeg(["-hide_banner", "-nostdin", "-i", str(path)]).stderr
-    match = _VIDEO_LINE.search(header)
-    if match is None:
-        raise VideoError(f"{path}: {_explain_unreadable(header, _starts_like_mp4(path))}")
-    packets, timebase, demux_log = _count_video_packets(path)
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except av.error.FFmpegError as error:
+        raise VideoError(f"{path}: {_explain_unreadable(error, path)}") from None
+    with container:
+        if not container.streams.video:
+            raise VideoError(f"{path}: " + ("has no video stream (audio only)" if container.streams.audio
+                                            else "not a video file: it holds no video stream"))
+        stream = container.streams.video[0]
+        packets = _demux_video(container, stream)
+        indexed = stream.frames  # what the container's index promises (0 when it has none)
+    truncated = packets.failed or (indexed > 0 and packets.count < indexed)
     if packets.count == 0:
-        raise VideoError(f"{path}: no video frames could be read ({_last_error(demux_log)})")
-    rotation = _rotation(header)
-    width, height = int(match["width"]), int(match["height"])
+        raise VideoError(f"{path}: no video frames could be read ({packets.error or 'the stream is empty'})")
+    first = _first_frame(path)
+    if first is None:
+        raise VideoError(f"{path}: no video frame could be decoded")
+    rotation, codec_color, coded_size = first
+    frames = _count_decodable_frames(path) if truncated else packets.count
+    if frames == 0:
+        raise VideoError(f"{path}: no video frame could be decoded ({packets.error or 'cut before its first frame'})")
+    times = _frame_times(packets, frames)
+    fps = times.fps if times is not None else _constant_rate(packets, stream)
+    width, height = coded_size
     if rotation % 180 == 90:
         width, height = height, width
-    container_duration = _container_duration(header)
-    audio = _AUDIO_LINE.search(header)
-    truncated = any(hint in demux_log for hint in _TRUNCATION_HINTS)
-    # Packets of a file cut mid-stream include a partial one; count what decodes.
-    frames = _count_decodable_frames(path) if truncated else packets.count
-    times = _frame_times(packets, frames, timebase)
-    fps = times.fps if times is not None else _frame_rate(packets.durations, timebase, header)
     return VideoInfo(
         path=str(path), width=width, height=height, fps=fps, frames=frames,
         duration=float(times.duration if times is not None else frames / fps), rotation=rotation,
-        pix_fmt=match["pix_fmt"], codec=match["codec"].split(" ")[0], has_audio=audio is not None,
-        audio_codec=audio["codec"] if audio else None,
-        container_duration=container_duration, truncated=truncated, frame_times=times,
-        color=parse_color(match["color"], match["pix_fmt"]),
+        pix_fmt=codec_color[0], codec=packets.codec, has_audio=packets.audio_codec is not None,
+        audio_codec=packets.audio_codec, container_duration=packets.container_duration, truncated=truncated,
+        frame_times=times if times is not None and times.variable else None, color=codec_color[1],
+        start_pts=min(pts for pts, _ in packets.stamps) if packets.stamps else None,
     )
 
 
 @dataclass(frozen=True)
 class _Packets:
+    """The video packets as demuxed: how many, their (pts, duration) in stream order, the time base."""
+
     count: int
-    durations: Counter
-    # (pts, duration) of each packet in stream order; empty when some packet has no timestamp.
-    stamps: tuple[tuple[int, int], ...] = ()
+    time_base: Fraction
+    # (pts, duration) of each packet; empty when some packet has no timestamp (raw .h264 streams).
+    stamps: tuple[tuple[int, int], ...]
+    codec: str
+    audio_codec: str | None
+    container_duration: float | None
+    failed: bool = False
+    error: str = ""
 
 
-def _frame_times(packets: _Packets, frames: int, timebase: Fraction) -> FrameTimes | None:
-    """The frames' times when they vary (None for a constant rate or missing timestamps)."""
-    if len(packets.stamps) < 3 or not timebase or frames < 2:
+def _demux_video(container, stream) -> _Packets:
+    import av
+
+    stamps: list[tuple[int, int]] = []
+    complete, count, error = True, 0, ""
+    try:
+        for packet in container.demux(stream):
+            if packet.size == 0:  # the demuxer's end-of-stream marker
+                continue
+            count += 1
+            complete = complete and packet.pts is not None
+            if complete:
+                stamps.append((packet.pts, packet.duration or 0))
+    except av.error.FFmpegError as failure:
+        error = _reason(failure)
+    audio = container.streams.audio[0].codec_context.name if container.streams.audio else None
+    duration = container.duration / 1_000_000 if container.duration else None
+    return _Packets(count, Fraction(stream.time_base) if stream.time_base else Fraction(0),
+                    tuple(stamps) if complete else (), stream.codec_context.name, audio, duration,
+                    failed=bool(error), error=error)
+
+
+def _first_frame(path: Path) -> tuple[int, tuple[str, ColorInfo], tuple[int, int]] | None:
+    """(clockwise rotation, (pixel format, colour), coded size) of the first decodable frame."""
+    import av
+
+    with av.open(str(path), metadata_errors="ignore") as container:
+        stream = container.streams.video[0]
+        try:
+            for frame in container.decode(stream):
+                color = ColorInfo.from_codec(pix_fmt=frame.format.name, color_range=int(frame.color_range),
+                                             colorspace=int(frame.colorspace),
+                                             primaries=int(frame.color_primaries), transfer=int(frame.color_trc))
+                # FFmpeg gives the display matrix's counter-clockwise angle; Artify reports clockwise.
+                return int(round(-(frame.rotation or 0))) % 360, (frame.format.name, color), (frame.width,
+                                                                                             frame.height)
+        except av.error.FFmpegError:
+            return None
+    return None
+
+
+def _count_decodable_frames(path: Path) -> int:
+    import av
+
+    count = 0
+    with av.open(str(path), metadata_errors="ignore") as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        try:
+            for _ in container.decode(stream):
+                count += 1
+        except av.error.FFmpegError:
+            pass  # the data ends: what decoded so far is what a run can use
+    return count
+
+
+def _frame_times(packets: _Packets, frames: int) -> FrameTimes | None:
+    """Every frame's time from the packets' timestamps (None without timestamps)."""
+    if len(packets.stamps) < 2 or not packets.time_base or frames < 2:
         return None
-    ordered = sorted(packets.stamps)[:frames]
-    end = ordered[-1][0] + ordered[-1][1] if len(ordered) == len(packets.stamps) else sorted(packets.stamps)[frames][0]
-    times = FrameTimes.from_timestamps([pts for pts, _ in ordered], end, timebase)
-    return times if times.variable else None
+    ordered = sorted(packets.stamps)
+    kept = ordered[:frames]
+    last_pts, last_duration = kept[-1]
+    end = ordered[frames][0] if len(ordered) > frames else last_pts + max(last_duration, 1)
+    return FrameTimes.from_timestamps([pts for pts, _ in kept], end, packets.time_base)
+
+
+def _constant_rate(packets: _Packets, stream) -> Fraction:
+    """A stream without timestamps: the rate its codec or container declares."""
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate:
+            return Fraction(rate)
+    raise VideoError("cannot determine the frame rate: the stream has no timestamps and declares no rate")
 
 
 def _check_readable_file(path: Path) -> None:
@@ -129,125 +199,23 @@ def _check_readable_file(path: Path) -> None:
         raise VideoError(f"{path}: the file is empty (0 bytes)")
 
 
-def _run_ffmpeg(args: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [ffmpeg_exe(), *args], capture_output=True, text=True, errors="replace", check=False
-    )
-
-
-def _count_video_packets(path: Path) -> tuple[_Packets, Fraction, str]:
-    result = _run_ffmpeg([
-        "-hide_banner", "-nostdin", "-v", "error", "-i", str(path),
-        "-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-",
-    ])
-    durations: Counter = Counter()
-    stamps: list[tuple[int, int]] = []
-    complete = True
-    count = 0
-    for line in result.stdout.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        fields = [f.strip() for f in line.split(",")]
-        if len(fields) >= 5:
-            count += 1
-            durations[int(fields[3])] += 1
-            pts = _int_or_none(fields[2])
-            complete = complete and pts is not None
-            if complete:
-                stamps.append((pts, int(fields[3])))
-    tb = _TIMEBASE.search(result.stdout)
-    timebase = Fraction(int(tb["num"]), int(tb["den"])) if tb else Fraction(0)
-    return _Packets(count, durations, tuple(stamps) if complete else ()), timebase, result.stderr
-
-
-def _int_or_none(text: str) -> int | None:
-    # framecrc prints AV_NOPTS_VALUE (INT64_MIN) for a packet without a timestamp (raw .h264 streams).
-    try:
-        value = int(text)
-    except ValueError:
-        return None
-    return None if value == -(2 ** 63) else value
-
-
-def _count_decodable_frames(path: Path) -> int:
-    result = _run_ffmpeg([
-        "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:v:0", "-f", "null", "-",
-    ])
-    counts = re.findall(r"frame=\s*(\d+)", result.stderr)
-    return int(counts[-1]) if counts else 0
-
-
-def _frame_rate(durations: Counter, timebase: Fraction, header: str) -> Fraction:
-    if durations and timebase:
-        duration, _ = durations.most_common(1)[0]
-        if duration > 0:
-            return 1 / (duration * timebase)
-    printed = _FPS.search(header)
-    if printed is None:
-        raise VideoError("cannot determine the frame rate")
-    return _rational_from_printed_fps(printed["fps"])
-
-
-def _rational_from_printed_fps(text: str) -> Fraction:
-    value = float(text[:-1]) * 1000 if text.endswith("k") else float(text)
-    ntsc = round(value * 1.001)
-    # ffmpeg prints NTSC rates rounded ("29.97"); recover n*1000/1001 exactly.
-    if abs(value - ntsc * 1000 / 1001) < 0.006 and abs(value - ntsc) > 0.006:
-        return Fraction(ntsc * 1000, 1001)
-    return Fraction(text).limit_denominator(1000) if "k" not in text else Fraction(int(value))
-
-
-def _rotation(header: str) -> int:
-    match = _ROTATION.search(header)
-    if match is None:
-        return 0
-    # ffmpeg prints the display matrix's counter-clockwise angle; report clockwise.
-    return int(round(-float(match["deg"]))) % 360
-
-
-def _container_duration(header: str) -> float | None:
-    match = _DURATION.search(header)
-    if match is None:
-        return None
-    return int(match["h"]) * 3600 + int(match["m"]) * 60 + float(match["s"])
-
-
 def _starts_like_mp4(path: Path) -> bool:
     with open(path, "rb") as handle:
         head = handle.read(12)
     return head[4:8] in (b"ftyp", b"mdat", b"moov", b"free", b"wide", b"skip")
 
 
-def _explain_unreadable(stderr: str, starts_like_mp4: bool) -> str:
-    # ffmpeg guesses MP4 from the name alone and then reports a missing index
-    # even for text files; only a file that starts like one was really cut.
-    if "moov atom not found" in stderr and starts_like_mp4:
+def _explain_unreadable(error: Exception, path: Path) -> str:
+    # The MP4 demuxer refuses a file without its index (moov) as invalid data; only a file
+    # that starts like an MP4 was really cut (a text file named .mp4 is merely not a video).
+    if _starts_like_mp4(path):
         return "the file has no index (moov atom missing): it was truncated or not finalised"
-    if "Invalid data found" in stderr:
-        return "not a video file ffmpeg can read (invalid data)"
-    if re.search(r"Stream #\d+:\d+[^:]*: Audio", stderr):
-        return "has no video stream (audio only)"
-    return "not a video file: ffmpeg finds no video stream in it"
+    return f"not a video file FFmpeg can read ({_reason(error)})"
 
 
-def _last_error(stderr: str) -> str:
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    return lines[-1] if lines else "ffmpeg gave no detail"
-
-
-def segment_duration(path: str | Path) -> Fraction:
-    """Seconds from a video's first frame to the end of its last: the latest presentation
-    time plus that frame's duration, from one demux pass.
-
-    The MP4 header's duration is not this for variable-rate H.264 with B-frames:
-    the muxer derives it from decoding times, whose reordering delay was
-    spaced at the opening frames' rate.
-    """
-    packets, timebase, log = _count_video_packets(Path(path))
-    if not packets.stamps or not timebase:
-        raise VideoError(f"{path}: no timestamps to measure its duration ({_last_error(log)})")
-    first = min(pts for pts, _ in packets.stamps)
-    return (max(pts + duration for pts, duration in packets.stamps) - first) * timebase
+def _reason(error: Exception) -> str:
+    text = getattr(error, "strerror", None) or str(error)
+    return str(text).strip() or type(error).__name__
 
 
 def ensure_complete(info: VideoInfo, *, allow_truncated: bool = False) -> VideoInfo:

@@ -1,20 +1,19 @@
-"""Decoding videos to batches of RGB frames through an ffmpeg pipe."""
+"""Decoding videos to batches of RGB frames, in-process (PyAV: FFmpeg's libraries in its wheel)."""
 
 from __future__ import annotations
 
 import queue
-import subprocess
 import threading
+from fractions import Fraction
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
 from artify_core.errors import VideoError
-from artify_core.video.binary import ffmpeg_exe
 from artify_core.video.color import decode_filters
+from artify_core.video.filters import FrameFilter, rotation_filters
 from artify_core.video.probe import VideoInfo, probe_video
-
 
 # Decoded batches held ahead of the caller: enough to hide decoding, few enough to bound memory.
 QUEUED_BATCHES = 2
@@ -42,12 +41,13 @@ def iter_frames(
     """Yields RGB uint8 batches of shape (n, H, W, 3), n <= ``batch_frames``, for frames
     ``[start, end)`` in order.
 
-    Rotation metadata is honoured (ffmpeg autorotates), so frames come upright.
-    Seeking to ``start`` is frame-exact: ffmpeg decodes from the previous
-    keyframe and drops frames before the requested time, which sits half-way
-    between frame ``start - 1`` and ``start`` (by their real times, so
-    variable-rate videos seek exactly too). Colours are converted as
-    ``video.color`` says (the file's range and matrix; HDR tone-mapped to SDR).
+    Rotation metadata is honoured, so frames come upright. Seeking to ``start``
+    is frame-exact: decoding starts at the keyframe before it and frames shown
+    before the time half-way between frame ``start - 1`` and ``start`` are
+    dropped (real times, so variable-rate videos seek exactly too). Colours
+    are converted as ``video.color`` says (the file's range and matrix; HDR
+    tone-mapped to SDR). A thread decodes the next batches while the caller
+    works on this one; FFmpeg's decoding and scaling run without the GIL.
     """
     info = info or probe_video(path)
     end = info.frames if end is None else min(end, info.frames)
@@ -57,17 +57,10 @@ def iter_frames(
     if count == 0:
         return
     width, out_height = output_size(info, height)
-    process = _spawn_decoder(Path(path), info, start, count, width, out_height, height)
-    stderr_lines: list[str] = []
-    drain = threading.Thread(target=_drain, args=(process.stderr, stderr_lines), daemon=True)
-    drain.start()
-    frame_bytes = width * out_height * 3
-    # A reader thread keeps the next batches decoded while the caller works on this one
-    # (the pipe itself holds only 64 KiB, so ffmpeg would otherwise wait for each read).
-    batches: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=QUEUED_BATCHES)
+    batches: queue.Queue[np.ndarray | BaseException | None] = queue.Queue(maxsize=QUEUED_BATCHES)
     stop = threading.Event()
 
-    def offer(item: np.ndarray | None) -> None:
+    def offer(item: np.ndarray | BaseException | None) -> None:
         while not stop.is_set():
             try:
                 batches.put(item, timeout=0.1)
@@ -76,43 +69,42 @@ def iter_frames(
                 continue
 
     def produce() -> None:
-        read = 0
         try:
-            while read < count and not stop.is_set():
-                n = min(batch_frames, count - read)
-                # A fresh writable array per batch, filled in place: consumers may keep
-                # it or hand it to torch without a copy.
-                batch = np.empty((n, out_height, width, 3), np.uint8)
-                got = _read_into(process.stdout, memoryview(batch).cast("B")) // frame_bytes
+            frames = _decoded(Path(path), info, start, count, (width, out_height) if height is not None else None)
+            while not stop.is_set():
+                # A fresh writable array per batch, filled in place: consumers may keep it
+                # or hand it to torch without a copy.
+                batch = np.empty((min(batch_frames, count), out_height, width, 3), np.uint8)
+                got = 0
+                for got, frame in enumerate(frames, 1):
+                    batch[got - 1] = frame
+                    if got == len(batch):
+                        break
                 if got:
                     offer(batch[:got])
-                    read += got
-                if got < n:
+                if got < len(batch):
                     break
-        except (OSError, ValueError):  # the consumer stopped early and the decoder was killed
-            pass
+        except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
+            offer(error)
         finally:
             offer(None)
 
-    producer = threading.Thread(target=produce, daemon=True)
+    producer = threading.Thread(target=produce, daemon=True, name="artify-decode")
     producer.start()
     delivered = 0
     try:
-        while (batch := batches.get()) is not None:
-            yield batch
-            delivered += len(batch)
+        while (item := batches.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            delivered += len(item)
+            if delivered >= count:
+                break
     finally:
         stop.set()
-        process.kill() if delivered < count else None
         producer.join(timeout=10)
-        process.stdout.close()
-        process.wait()
-        drain.join(timeout=5)
     if delivered < count:
-        detail = stderr_lines[-1].strip() if stderr_lines else "the decoder stopped early"
-        raise VideoError(
-            f"{path}: decoded only {start + delivered} of {end} frames ({detail})"
-        )
+        raise VideoError(f"{path}: decoded only {start + delivered} of {end} frames (the data ends early)")
 
 
 def read_frames(path: str | Path, **kwargs) -> np.ndarray:
@@ -123,36 +115,40 @@ def read_frames(path: str | Path, **kwargs) -> np.ndarray:
     return np.concatenate(batches)
 
 
-def _spawn_decoder(path: Path, info: VideoInfo, start: int, count: int, width: int, height: int,
-                   resize: int | None) -> subprocess.Popen:
-    command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error"]
-    if start > 0:
-        # Half-way between frame start-1 and start (real times: the rate may vary).
-        command += ["-ss", f"{info.times.seek_seconds(start):.6f}"]
-    size = (width, height) if resize is not None else None
-    filters = decode_filters(info.color, min(info.width, info.height), size)
-    # passthrough: frames leave as decoded. Under the default constant-rate mode a
-    # filter graph after a seek re-times the first frame and duplicates it, and a
-    # variable-rate video would get frames repeated or dropped.
-    command += ["-i", str(path), "-map", "0:v:0", "-vf", ",".join(filters), "-frames:v", str(count),
-                "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:"]
-    # A buffered pipe: read(n) then returns n bytes unless the decoder ended.
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1 << 20)
+def _decoded(path: Path, info: VideoInfo, start: int, count: int,
+             size: tuple[int, int] | None) -> Iterator[np.ndarray]:
+    """RGB frames ``[start, start + count)``, upright, converted and resized: (H, W, 3) uint8 each."""
+    import av
 
-
-def _read_into(stream, view: memoryview) -> int:
-    """Fills ``view`` from a pipe; returns the bytes read, fewer only at end of stream."""
-    filled = 0
-    while filled < len(view):
-        got = stream.readinto(view[filled:])
-        if not got:
-            break
-        filled += got
-    return filled
-
-
-def _drain(stream, sink: list[str]) -> None:
-    # Read stderr concurrently: a chatty decoder would otherwise block on a full pipe.
-    for raw in iter(stream.readline, b""):
-        sink.append(raw.decode("utf-8", "replace"))
-    stream.close()
+    with av.open(str(path), metadata_errors="ignore") as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        time_base = Fraction(stream.time_base) if stream.time_base and info.start_pts is not None else None
+        origin = info.start_pts or 0
+        threshold = Fraction(info.times.seek_seconds(start)) if start else None
+        if threshold is not None and time_base:
+            # The keyframe at or before the first frame wanted; frames before it are decoded, then dropped.
+            container.seek(origin + int(threshold / time_base), stream=stream, backward=True)
+        convert: FrameFilter | None = None
+        skipped, produced = 0, 0
+        try:
+            for frame in container.decode(stream):
+                if threshold is not None:
+                    if frame.pts is not None and time_base:
+                        if (frame.pts - origin) * time_base < threshold:
+                            continue
+                    elif skipped < start:  # no timestamps to seek by: count frames from the start
+                        skipped += 1
+                        continue
+                if convert is None:
+                    convert = FrameFilter(rotation_filters(info.rotation)
+                                          + decode_filters(info.color, min(info.width, info.height), size),
+                                          width=frame.width, height=frame.height, pix_fmt=frame.format.name,
+                                          time_base=time_base or Fraction(1, 90_000))
+                yield convert(frame).to_ndarray()
+                produced += 1
+                if produced == count:
+                    return
+        except av.error.FFmpegError as error:
+            raise VideoError(f"{path}: decoded only {start + produced} of {start + count} frames "
+                             f"({getattr(error, 'strerror', None) or error})") from None

@@ -44,4 +44,4 @@ def test_no_module_reads_an_artify_variable_by_itself():
     offenders = [str(path.relative_to(REPO)) for folder in ("artify_core", "artify_cli", "flows", "tasks", "deployments")
                  for path in (REPO / folder).rglob("*.py") if reads.search(path.read_text())]
     assert offenders == []
-    assert set(ArtifyEnvironment.model_fields) >= {"cache", "store", "scratch", "ffmpeg"}
+    assert set(ArtifyEnvironment.model_fields) >= {"cache", "store", "scratch"}

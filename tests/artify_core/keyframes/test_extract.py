@@ -1,19 +1,20 @@
 """Keyframe extraction end to end: a generated clip (fast) and the shared media (slow)."""
 
-import subprocess
 import time
 from fractions import Fraction
 from pathlib import Path
 
+import ffmpeg
 import numpy as np
 import pytest
 
 from artify_core.keyframes import extract_keyframes, load_keyframes, save_keyframes
 from artify_core.keyframes.clustering import ClusterConfig
 from artify_core.keyframes.features import hsv_histograms
-from artify_core.video import VideoWriter, ffmpeg_exe, iter_frames, probe_video
+from artify_core.video import VideoWriter, iter_frames, probe_video
 from artify_core.keyframes.scenes import detect_scenes
 from tests.artify_core.keyframes.synthetic import crossfade, look, shot
+from tests.media import run
 
 MEDIA = Path(__file__).resolve().parents[3] / ".." / "shared" / "media"
 # Visually checked (frames either side of each cut saved and looked at): every one is a
@@ -102,13 +103,12 @@ def test_paintings4_with_cross_fades(style_embedding, tmp_path):
     [100, 125), [150, 175), middles at 62.5, 112.5, 162.5; no fade becomes a style."""
     embed, config, _ = style_embedding
     faded = tmp_path / "paintings4_xfade.mp4"
-    clips = "".join(f"[0:v]trim={3 * k}:{3 * k + 3},setpts=PTS-STARTPTS[c{k}];" for k in range(4))
-    fades = "[c0][c1]xfade=transition=fade:duration=1:offset=2[f1];" \
-            "[f1][c2]xfade=transition=fade:duration=1:offset=4[f2];" \
-            "[f2][c3]xfade=transition=fade:duration=1:offset=6,format=yuv420p[out]"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(media("style_video/paintings4.mp4")),
-                    "-filter_complex", clips + fades, "-map", "[out]", "-c:v", "libx264", "-crf", "20", str(faded)],
-                   check=True)
+    parts = ffmpeg.input(str(media("style_video/paintings4.mp4"))).video.split()
+    clips = [parts[k].trim(start=3 * k, end=3 * k + 3).setpts("PTS-STARTPTS") for k in range(4)]
+    joined = clips[0]
+    for k, offset in ((1, 2), (2, 4), (3, 6)):
+        joined = ffmpeg.filter([joined, clips[k]], "xfade", transition="fade", duration=1, offset=offset)
+    run(joined.filter("format", "yuv420p").output(str(faded), vcodec="libx264", crf=20))
     keyframes = extract_keyframes(faded, embed, cluster_config=config)
     middles = [s.start_frame for s in keyframes.segments[1:]]
     assert len(middles) == 3 and all(abs(m - t) <= 2 for m, t in zip(middles, [62.5, 112.5, 162.5]))

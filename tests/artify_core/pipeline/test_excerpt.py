@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +12,8 @@ from artify_core.pipeline.excerpt import plan_excerpt
 from artify_core.pipeline.styles import StylePlan
 from artify_core.pipeline.stylize import stylize_chunk
 from artify_core.keyframes.schedule import single_schedule
-from artify_core.video import concat_segments, ffmpeg_exe, probe_video, read_frames
+from artify_core.video import concat_segments, probe_video, read_frames
+from tests.media import audio_seconds
 
 
 class Tint:
@@ -31,10 +30,7 @@ class Tint:
 
 def audio_span(path: Path) -> float:
     """Seconds of audio in ``path`` (sum of its packets' durations)."""
-    out = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-map", "0:a:0", "-c", "copy",
-                          "-f", "framecrc", "-"], capture_output=True, text=True, check=True).stdout
-    base = Fraction([line for line in out.splitlines() if line.startswith("#tb")][0].split(":")[1].strip())
-    return float(sum(int(line.split(",")[3]) for line in out.splitlines() if line and line[0] != "#") * base)
+    return audio_seconds(path)
 
 
 def excerpt_video(content: Path, tmp_path: Path, start: str, duration: str, chunk_frames: int) -> tuple:

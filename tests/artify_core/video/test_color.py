@@ -3,15 +3,16 @@ a decode → encode round trip (no stylization) within 2 levels."""
 
 from __future__ import annotations
 
-import subprocess
 from fractions import Fraction
 from pathlib import Path
 
+import ffmpeg
 import numpy as np
 import pytest
 
-from artify_core.video import VideoWriter, ffmpeg_exe, probe_video, read_frames
-from artify_core.video.color import ColorInfo, parse_color
+from artify_core.video import VideoWriter, probe_video, read_frames
+from artify_core.video.color import ColorInfo
+from tests.media import run
 
 HEIGHT, WIDTH = 96, 128
 SDR_KINDS = {  # name: (swscale matrix, range, ffmpeg colorspace tag)
@@ -40,10 +41,9 @@ def patch_centres(frames: np.ndarray) -> np.ndarray:
     return grid.transpose(0, 1, 3, 2, 4, 5).astype(int)
 
 
-def encode_kind(path: Path, filters: str, tags: list[str], codec: list[str]) -> Path:
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
-                    "-s", f"{WIDTH}x{HEIGHT}", "-r", "25", "-i", "-", "-vf", filters, *tags, *codec, str(path)],
-                   input=patches().tobytes(), check=True)
+def encode_kind(path: Path, filters: str, tags: dict, codec: dict) -> Path:
+    source = ffmpeg.input("pipe:", f="rawvideo", pix_fmt="rgb24", s=f"{WIDTH}x{HEIGHT}", r=25)
+    run(source.output(str(path), vf=filters, **tags, **codec), input=patches().tobytes())
     return path
 
 
@@ -54,8 +54,8 @@ def sdr_clips(tmp_path_factory) -> dict[str, Path]:
     for name, (matrix, range_, tag) in SDR_KINDS.items():
         clips[name] = encode_kind(
             folder / f"{name}.mp4", f"scale=out_color_matrix={matrix}:out_range={range_},format=yuv420p",
-            ["-colorspace", tag, "-color_primaries", tag, "-color_trc", tag, "-color_range", range_],
-            ["-c:v", "libx264", "-qp", "0"])
+            {"colorspace": tag, "color_primaries": tag, "color_trc": tag, "color_range": range_},
+            {"vcodec": "libx264", "qp": 0})
     return clips
 
 
@@ -68,8 +68,8 @@ def hdr_clips(tmp_path_factory) -> dict[str, Path]:
                   "format=yuv420p10le")
         clips[name] = encode_kind(
             folder / f"{name}.mp4", to_hdr,
-            ["-colorspace", "bt2020nc", "-color_primaries", "bt2020", "-color_trc", transfer, "-color_range", "tv"],
-            ["-c:v", "libx265", "-x265-params", "log-level=error:lossless=1", "-pix_fmt", "yuv420p10le"])
+            {"colorspace": "bt2020nc", "color_primaries": "bt2020", "color_trc": transfer, "color_range": "tv"},
+            {"vcodec": "libx265", "x265-params": "log-level=error:lossless=1", "pix_fmt": "yuv420p10le"})
     return clips
 
 
@@ -99,8 +99,7 @@ def test_hdr_is_tone_mapped_to_sdr_and_round_trips(kind, hdr_clips, tmp_path):
     info = probe_video(hdr_clips[kind])
     assert info.color.hdr and "tone-mapped to SDR BT.709" in info.color.describe(info.height)
     decoded, back, _ = round_trip(hdr_clips[kind], tmp_path)
-    naive = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(hdr_clips[kind]), "-f", "rawvideo",
-                            "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+    naive = run(ffmpeg.input(str(hdr_clips[kind])).output("pipe:", f="rawvideo", pix_fmt="rgb24"))
     washed_out = np.frombuffer(naive, np.uint8).reshape(-1, HEIGHT, WIDTH, 3)
     source = patch_centres(patches()).mean(axis=(3, 4))
     # Tone mapping keeps the patches' saturation (spread between channels) that reading as SDR loses.
@@ -111,16 +110,19 @@ def test_hdr_is_tone_mapped_to_sdr_and_round_trips(kind, hdr_clips, tmp_path):
     assert difference.mean() <= 1.0 and difference.max() <= 2
 
 
-@pytest.mark.parametrize("text,pix_fmt,expected", [
-    ("tv, bt709, progressive", "yuv420p", ColorInfo("tv", "bt709", "bt709", "bt709")),
-    ("pc, bt470bg/bt470bg/smpte170m", "yuvj420p", ColorInfo("pc", "bt470bg", "bt470bg", "smpte170m")),
-    ("tv, bt2020nc/bt2020/smpte2084, progressive", "yuv420p10le",
-     ColorInfo("tv", "bt2020nc", "bt2020", "smpte2084")),
-    ("progressive", "yuvj420p", ColorInfo("pc")),
-    (None, "yuv420p", ColorInfo()),
+@pytest.mark.parametrize("enums,pix_fmt,expected", [
+    ((1, 1, 1, 1), "yuv420p", ColorInfo("tv", "bt709", "bt709", "bt709")),
+    ((2, 5, 5, 6), "yuvj420p", ColorInfo("pc", "bt470bg", "bt470bg", "smpte170m")),
+    ((1, 9, 9, 16), "yuv420p10le", ColorInfo("tv", "bt2020nc", "bt2020", "smpte2084")),
+    ((0, 2, 2, 2), "yuvj420p", ColorInfo("pc")),
+    ((0, 2, 2, 2), "yuv420p", ColorInfo()),
+    ((2, 0, 1, 13), "gbrp", ColorInfo("pc", None, "bt709", "iec61966-2-1", rgb=True)),
 ])
-def test_parse_color(text, pix_fmt, expected):
-    assert parse_color(text, pix_fmt) == expected
+def test_colour_tags_from_the_codec(enums, pix_fmt, expected):
+    """FFmpeg's enum values (range, matrix, primaries, transfer) under FFmpeg's names."""
+    color_range, colorspace, primaries, transfer = enums
+    assert ColorInfo.from_codec(pix_fmt=pix_fmt, color_range=color_range, colorspace=colorspace,
+                                primaries=primaries, transfer=transfer) == expected
 
 
 def test_untagged_matrix_follows_the_picture_height():
