@@ -101,7 +101,7 @@ def _fail(exc: BaseException, code: int, verbose: bool, hint: bool = False) -> i
 def _stop_on_signals() -> None:
     """Ctrl-C and SIGTERM stop the process within moments. Nothing half-written is ever published
     (outputs appear by an atomic rename or a completed upload), so there is nothing to finish:
-    child processes (ffmpeg, Prefect's temporary server, Dask workers) are ended and the process
+    child processes (Prefect's temporary server, Dask workers) are ended and the process
     exits without waiting for its worker threads. Temporary files left behind are removed by the
     next run."""
     signal.signal(signal.SIGTERM, lambda *_: _stop_now("terminated", 143))

@@ -15,7 +15,7 @@ from artify_core.pipeline.naming import output_name, report_name
 from artify_core.storage.s3 import S3Store, parse_s3_uri
 from artify_core.storage.uri import destination_key, is_remote, publish_file
 
-# What ffmpeg reads that people call a video; matched case-insensitively.
+# What FFmpeg reads that people call a video; matched case-insensitively.
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v"})
 MANIFEST_SUFFIX = ".manifest.json"
 FAILURE_SUFFIX = ".failed.json"

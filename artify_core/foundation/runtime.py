@@ -6,7 +6,7 @@ changes nothing.
 OpenMP's idle threads. torch runs the model's operators on an OpenMP team (GNU libgomp
 in the Linux wheels) whose threads, between operators, spin on the CPU for a while before
 they sleep. Alone, that saves a wake-up per operator; here the model shares the cores
-with ffmpeg, the flow threads and the smoother's passes, and the spinning takes their
+with the decoder, the encoder, the flow threads and the smoother's passes, and the spinning takes their
 time. Measured end to end at 720p on the project's 2-core machine, three interleaved
 pairs each: smoothed 3.51-3.80 frames/s with spinning, 3.72-3.92 with sleeping threads
 (the process's CPU per frame 424-463 -> 397-421 ms); unsmoothed 4.07-4.70 and 4.15-4.49,

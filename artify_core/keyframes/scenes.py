@@ -7,7 +7,7 @@ Artify already streams out of ``artify_core.video.iter_frames``.
 
 Why our own detector rather than PySceneDetect: its ``detect(path, ...)``
 decodes through its own backends (OpenCV or PyAV), a second decoder beside
-our ffmpeg pipe with its own frame accounting; even fed frames directly, its
+our decoder with its own frame accounting; even fed frames directly, its
 detectors convert colours with OpenCV, and its packages pull an OpenCV build
 (the GUI one unless ``scenedetect-headless`` is chosen, and the two must not
 be installed together). Its detectors also find hard cuts and fades to or

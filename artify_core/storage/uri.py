@@ -1,6 +1,6 @@
 """Inputs and outputs named by URI: a local path or ``s3://bucket/key``.
 
-Video tools (ffmpeg, the decoder) need local files, so remote inputs are
+The demuxer needs local files to seek in, so remote inputs are
 *materialized* once into a scratch directory and outputs are written locally
 then *published*. Cache keys use :func:`remote_identity`, never a path.
 """
