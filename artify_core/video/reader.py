@@ -115,9 +115,18 @@ def read_frames(path: str | Path, **kwargs) -> np.ndarray:
     return np.concatenate(batches)
 
 
+def _pixels(frame) -> np.ndarray:
+    """An rgb24 frame's pixels as an (H, W, 3) uint8 view of its buffer (valid while the frame
+    lives): the caller copies it once, into its batch."""
+    plane = frame.planes[0]
+    rows = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)
+    return rows[:, :frame.width * 3].reshape(frame.height, frame.width, 3)
+
+
 def _decoded(path: Path, info: VideoInfo, start: int, count: int,
              size: tuple[int, int] | None) -> Iterator[np.ndarray]:
-    """RGB frames ``[start, start + count)``, upright, converted and resized: (H, W, 3) uint8 each."""
+    """RGB frames ``[start, start + count)``, upright, converted and resized: (H, W, 3) uint8 views,
+    each valid until the next is asked for."""
     import av
 
     with av.open(str(path), metadata_errors="ignore") as container:
@@ -145,7 +154,7 @@ def _decoded(path: Path, info: VideoInfo, start: int, count: int,
                                           + decode_filters(info.color, min(info.width, info.height), size),
                                           width=frame.width, height=frame.height, pix_fmt=frame.format.name,
                                           time_base=time_base or Fraction(1, 90_000))
-                yield convert(frame).to_ndarray()
+                yield _pixels(convert(frame))
                 produced += 1
                 if produced == count:
                     return
