@@ -28,6 +28,9 @@ def add_batch_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentP
 def run_batch(args: argparse.Namespace) -> int:
     request = request_from(args, FolderRequest)
     _check(request)
+    from artify_cli.local_server import use_prefect_api
+
+    use_prefect_api()
     from artify_core.batch import BatchFailedError
     from flows.stylize_folder import stylize_folder
 

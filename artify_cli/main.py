@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from artify_cli.batch import add_batch_parser, run_batch
+from artify_cli.local_server import use_prefect_api
 from artify_cli.options import OneLineParser, add_options, request_from
 from artify_cli.preview import add_preview_parser, run_preview
 from artify_core.errors import ArtifyError, InputError
@@ -144,6 +145,7 @@ def _stylize(args: argparse.Namespace) -> int:
 
     request = request_from(args, VideoRequest)
     preflight = check_video_request(request)
+    use_prefect_api()
     from tqdm import tqdm
 
     from flows.stylize_video import stylize_video

@@ -35,6 +35,9 @@ class ArtifyEnvironment(BaseSettings):
     raft_weights: Path | None = Field(None, description="torchvision's RAFT weights for --flow raft.")
     s3_public_endpoint_url: str = Field("", description="Where browsers reach the S3 store, when that differs from "
                                                         "the workers' AWS_ENDPOINT_URL (signed links).")
+    server_idle_minutes: float = Field(10.0, gt=0, description="The local Prefect server that artify commands share "
+                                                              "(when no PREFECT_API_URL is configured) stops after "
+                                                              "this long without a command.")
 
     @property
     def cache_home(self) -> Path:
