@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import signal
+import tempfile
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,6 +16,13 @@ import pytest
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # A busy CI machine starts Prefect's temporary server in over the default 20 s.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+# The session's own cache (stores, scratch, the local Prefect server's state) and Prefect database, set
+# before anything reads them: nothing of the user's is read or written, and every test, and every
+# artify command a test runs, shares one Prefect server (artify_cli.local_server).
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="artify-tests-"))
+os.environ["ARTIFY_CACHE"] = str(_SESSION_HOME / "cache")
+os.environ["PREFECT_HOME"] = str(_SESSION_HOME / "prefect")
+os.environ.pop("PREFECT_API_URL", None)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_MEDIA = REPO.parent / "shared" / "media"
@@ -163,3 +173,25 @@ def bucket(s3_client) -> str:
     name = f"artify-test-{next(_buckets)}"
     s3_client.create_bucket(Bucket=name)
     return name
+
+
+# --- One Prefect server for the session ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> str:
+    """The session's Prefect API: the local server artify commands share, started on first use."""
+    from artify_cli.local_server import use_prefect_api
+
+    use_prefect_api()
+    return os.environ["PREFECT_API_URL"]
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Stops the session's local Prefect server (if a test started one) and removes its home."""
+    from artify_cli.local_server import running_server
+
+    server = running_server(Path(os.environ["ARTIFY_CACHE"]) / "prefect-server")
+    if server is not None:
+        os.kill(server.pid, signal.SIGTERM)
+    shutil.rmtree(_SESSION_HOME, ignore_errors=True)

@@ -1,10 +1,9 @@
-"""The preview flow under a Prefect test harness: the sheet is written and shown as an artifact."""
+"""The preview flow against the session's Prefect server: the sheet is written and shown as an artifact."""
 
 from __future__ import annotations
 
 import pytest
 from PIL import Image
-from prefect.testing.utilities import prefect_test_harness
 
 from artify_core.settings import PreviewRequest
 from flows.preview import preview
@@ -13,9 +12,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module", autouse=True)
-def prefect_harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+def prefect_harness(prefect_api):
+    """Flows run against the session's Prefect server."""
 
 
 def test_preview_flow_writes_the_sheet_and_an_inline_artifact(tmp_path, bikes_clip, starrynight):

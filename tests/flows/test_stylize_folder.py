@@ -1,5 +1,5 @@
 """The stylize_folder flow on a local folder: two short clips and a corrupt file,
-under a Prefect test harness."""
+against the session's Prefect server."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 import time
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from artify_core.batch import BatchFailedError, BatchResult
 from artify_core.settings import FolderRequest
@@ -18,9 +17,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module", autouse=True)
-def prefect_harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+def prefect_harness(prefect_api):
+    """Flows run against the session's Prefect server."""
 
 
 def write_clip(path, source, start: int, frames: int = 10, height: int = 64) -> None:

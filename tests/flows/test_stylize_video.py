@@ -1,10 +1,9 @@
-"""The stylize_video flow end to end on clipped shared media, under a Prefect test harness."""
+"""The stylize_video flow end to end on clipped shared media, against the session's Prefect server."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from artify_core.settings import VideoRequest
 from artify_core.video import probe_video, read_frames
@@ -14,9 +13,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module", autouse=True)
-def prefect_harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+def prefect_harness(prefect_api):
+    """Flows run against the session's Prefect server."""
 
 
 def test_stylize_then_rerun_from_cache(tmp_path, bikes_clip, starrynight):

@@ -4,7 +4,6 @@ on a real S3 endpoint on loopback. A second run finds every chunk and result in 
 from __future__ import annotations
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from artify_core.settings import VideoRequest
 from artify_core.video import probe_video
@@ -14,9 +13,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module", autouse=True)
-def prefect_harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+def prefect_harness(prefect_api):
+    """Flows run against the session's Prefect server."""
 
 
 def test_s3_in_s3_out_and_cached_rerun(tmp_path, bikes_clip, starrynight, s3_client, bucket, monkeypatch):
