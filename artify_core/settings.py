@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 from artify_core.errors import InputError
 from artify_core.foundation.hashing import params_digest
 from artify_core.models import MODELS
+from artify_core.models.arbitrary.backends import BACKEND_CHOICES
 from artify_core.segmentation.masks import MASK_SOURCES
 from artify_core.segmentation.modes import COMPOSITE_MODE_HELP, CompositeMode, InpaintMethod
 from artify_core.temporal.modes import DEFAULT_DETAIL, DEFAULT_METHOD, DEFAULT_STRENGTH, METHOD_HELP, TemporalMethod
@@ -56,8 +57,15 @@ class PlanKeyed:
     model builder's option."""
 
 
+class VersionKeyed:
+    """Marks a model option whose effect on the pixels the model's version names (the backend that
+    runs, which "auto" resolves per machine): a builder option, left out of ``output_digest`` so
+    that naming the backend "auto" picks anyway shares its cache."""
+
+
 RUNTIME = Runtime()
 PLAN = PlanKeyed()
+VERSION = VersionKeyed()
 _LOCATION = "a local path on the worker or an s3://BUCKET/KEY URI"
 
 ScheduleChoice = Literal["auto", "mix", "proportional", "scenes", "single"]
@@ -66,6 +74,7 @@ X264Preset = Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "me
                      "veryslow"]
 Device = Literal["auto", "cpu", "cuda"]
 ModelName = Literal[MODELS.names()]  # type: ignore[valid-type]
+ArbitraryBackend = Literal[BACKEND_CHOICES]  # type: ignore[valid-type]
 FlowName = Literal["dis", "raft"]
 NO_STYLE = "none"
 # The largest frame side the decoder is asked for: 8K UHD's height (and a 16:9 frame's width at it).
@@ -146,6 +155,12 @@ class ArbitraryOptions(OptionGroup):
                     "along the content's flow, so the same surface gets the same brush texture (0 = off; "
                     "0.5 on top of the output smoothing: about 20 % less flicker, 4-8 % more style "
                     "distance). Restarts at cuts."), Cli(metavar="A")] = 0.0
+    backend: Annotated[ArbitraryBackend, Field(
+        title="Backend",
+        description="What runs the network: auto (on a CPU in fp32 the fastest installed: openvino, then "
+                    "onnxruntime; torch on a GPU and in bf16), torch, openvino or onnxruntime (CPU, fp32). "
+                    "Pixels can differ by a level between backends, so each has its own cache keys."),
+        VERSION] = "auto"
 
 
 class GatysOptions(OptionGroup):
@@ -517,6 +532,8 @@ def output_fields(settings: StylizeSettings) -> dict[str, Any]:
         group = leaf.path[0] if len(leaf.path) > 1 else None
         if _is_runtime(leaf.field) or group == "schedule" or (group in MODEL_GROUPS and group != settings.model):
             continue
+        if any(isinstance(m, VersionKeyed) for m in leaf.field.metadata):
+            continue  # in the model's version, resolved
         value: Any = settings
         for part in leaf.path:
             value = getattr(value, part)

@@ -23,6 +23,7 @@ from artify_core.errors import InputError, WeightsUnavailableError
 import artify_core.models.arbitrary.onnx_weights as onnx_weights
 from artify_core.foundation.hashing import combine
 from artify_core.memory import MemoryBudget, model_pass
+from artify_core.models.arbitrary.backends import AUTO, BACKENDS, resolve_backend, version_suffix
 from artify_core.models.arbitrary.feature_smoothing import TrunkBlender, check_feature_smoothing, warmup_frames
 from artify_core.models.arbitrary.tiling import stylize_tiled
 from artify_core.models.arbitrary.networks import (
@@ -203,8 +204,13 @@ class ArbitraryStylizer:
         batch_size: int,
         channels_last: bool,
         memory: MemoryBudget = MemoryBudget(),
+        backend: str = "torch",
     ):
         self.weights = weights
+        self.backend = backend
+        # The graphs' runner (runtimes.py) for a backend other than torch; torch runs self.transformer.
+        self.runner = (None if backend == "torch"
+                       else BACKENDS.entry(backend).builder(transformer, threads=torch.get_num_threads()))
         self.memory_bytes = memory.resolve(device.type)
         self.device = device
         self.precision = precision
@@ -216,8 +222,8 @@ class ArbitraryStylizer:
 
     @property
     def version(self) -> str:
-        """Code version, weights digest and precision: all three change the pixels."""
-        return _version(self.weights, self.precision)
+        """Code version, weights digest, precision and backend: each changes the pixels."""
+        return _version(self.weights, self.precision, backend=self.backend)
 
     def embed_style(self, images: np.ndarray) -> np.ndarray:
         """RGB uint8 (N, H, W, 3) style images → float32 (N, 100) embeddings."""
@@ -276,6 +282,26 @@ class ArbitraryStylizer:
     def _stylize_batch(self, frames: np.ndarray, embeddings: np.ndarray, strength: float,
                        strip_bytes: int | None = None, statistics: NormStatistics | None = None,
                        trunk: Callable[[torch.Tensor], torch.Tensor] | None = None) -> np.ndarray:
+        # Tiled frames and replaced norm statistics need the network layer by layer: torch runs them
+        # whatever the backend (a frame size is tiled for a whole video, so one video has one path).
+        on_runner = self.runner is not None and strip_bytes is None and statistics is None
+        embedding = torch.from_numpy(embeddings).to(self.device)
+        content = None
+        if not on_runner or strength < 1.0:
+            content = self._content(frames)
+        if strength < 1.0:
+            embedding = strength * embedding + (1.0 - strength) * self._content_embeddings(content)
+        if on_runner:
+            return self.runner.stylize(frames, embedding.float().cpu().numpy(), trunk)
+        with self._autocast():
+            stylized = (self.transformer(content, embedding, statistics, trunk) if strip_bytes is None
+                        else stylize_tiled(self.transformer, content, embedding, strip_bytes=strip_bytes,
+                                           statistics=statistics, trunk=trunk))
+        stylized = stylized.float().clamp_(0.0, 1.0).mul_(255.0).round_().to(torch.uint8)
+        return np.ascontiguousarray(stylized.permute(0, 2, 3, 1).cpu().numpy())
+
+    def _content(self, frames: np.ndarray) -> torch.Tensor:
+        """RGB uint8 (N, H, W, 3) → float in [0, 1], (N, 3, H, W) on the device, in the model's memory format."""
         # NHWC uint8 permuted to NCHW is already channels_last in memory; the
         # float conversion keeps those strides, so no copy is needed for it.
         pixels = torch.from_numpy(np.ascontiguousarray(frames))
@@ -285,16 +311,7 @@ class ArbitraryStylizer:
         else:
             pixels = pixels.to(self.device)
         content = pixels.permute(0, 3, 1, 2).float().div_(255.0)
-        content = content.contiguous(memory_format=self._memory_format)
-        embedding = torch.from_numpy(embeddings).to(self.device)
-        if strength < 1.0:
-            embedding = strength * embedding + (1.0 - strength) * self._content_embeddings(content)
-        with self._autocast():
-            stylized = (self.transformer(content, embedding, statistics, trunk) if strip_bytes is None
-                        else stylize_tiled(self.transformer, content, embedding, strip_bytes=strip_bytes,
-                                           statistics=statistics, trunk=trunk))
-        stylized = stylized.float().clamp_(0.0, 1.0).mul_(255.0).round_().to(torch.uint8)
-        return np.ascontiguousarray(stylized.permute(0, 2, 3, 1).cpu().numpy())
+        return content.contiguous(memory_format=self._memory_format)
 
     def _content_embeddings(self, content: torch.Tensor) -> torch.Tensor:
         """Embeddings of float (N, 3, H, W) frames, computed on the device for the whole batch.
@@ -357,7 +374,7 @@ class FeatureSmoothedStylizer(ArbitraryStylizer):
 
     @property
     def version(self) -> str:
-        return _version(self.weights, self.precision, self.feature_smoothing)
+        return _version(self.weights, self.precision, self.feature_smoothing, self.backend)
 
     def open_sequence(self, style: np.ndarray, *, strength: float = 1.0, start_frame: int = 0,
                       cuts: Sequence[int] = ()) -> "ArbitrarySequence":
@@ -412,6 +429,7 @@ def arbitrary(
     channels_last: bool = True,
     memory_budget: int | None = None,
     feature_smoothing: float = 0.0,
+    backend: str = AUTO,
 ) -> ArbitraryStylizer:
     """Builds the arbitrary style-transfer model (Ghiasi et al. 2017, Magenta weights).
 
@@ -440,20 +458,27 @@ def arbitrary(
             the same surface (``feature_smoothing.py``); restarts at cuts.
             0 (default) is off and returns today's model, unchanged. Above 0
             the model is a ``VideoStylizationModel``.
+        backend: what runs the style transfer network (``backends.py``):
+            "torch", "openvino" or "onnxruntime" (CPU, fp32), or "auto": on a
+            CPU in fp32 the fastest installed (OpenVINO, ONNX Runtime, torch),
+            else torch. A forced graph backend makes precision "auto" fp32.
+            Tiled frames and replaced norm statistics always run on torch.
     """
     resolved = resolve_device(device)
-    chosen = _resolve_precision(precision, resolved)
+    chosen, runs_on = _resolve_precision_and_backend(precision, backend, resolved)
     if batch_size < 1:
         raise InputError(f"batch_size must be at least 1; got {batch_size}")
     return _arbitrary(ArbitraryWeights.resolve(weights).value, resolved, chosen, batch_size, channels_last,
-                      MemoryBudget(memory_budget), check_feature_smoothing(feature_smoothing))
+                      MemoryBudget(memory_budget), check_feature_smoothing(feature_smoothing), runs_on)
 
 
 def model_version(*, weights: ArbitraryWeights | str = ArbitraryWeights.DEFAULT, device: str | torch.device = "auto",
-                  precision: str = "auto", feature_smoothing: float = 0.0, **_: object) -> str:
+                  precision: str = "auto", feature_smoothing: float = 0.0, backend: str = AUTO,
+                  **_: object) -> str:
     """The version ``arbitrary(...)`` with these arguments would report, without loading its weights."""
-    return _version(ArbitraryWeights.resolve(weights).value, _resolve_precision(precision, resolve_device(device)),
-                    check_feature_smoothing(feature_smoothing))
+    chosen, runs_on = _resolve_precision_and_backend(precision, backend, resolve_device(device))
+    return _version(ArbitraryWeights.resolve(weights).value, chosen, check_feature_smoothing(feature_smoothing),
+                    runs_on)
 
 
 def carries_state(*, feature_smoothing: float = 0.0, **_: object) -> bool:
@@ -461,22 +486,32 @@ def carries_state(*, feature_smoothing: float = 0.0, **_: object) -> bool:
     return check_feature_smoothing(feature_smoothing) > 0.0
 
 
-def _version(weights: Weights, precision: str, feature_smoothing: float = 0.0) -> str:
-    # Feature smoothing is named only when on, so the versions (and cache keys) of unsmoothed runs stay as they were.
+def _version(weights: Weights, precision: str, feature_smoothing: float = 0.0, backend: str = "torch") -> str:
+    # Feature smoothing and a backend other than torch are named only when chosen, so the versions (and
+    # cache keys) of the runs before them stay as they were.
     smoothing = f"+fs{FEATURE_SMOOTHING_VERSION}:{feature_smoothing:g}" if feature_smoothing else ""
-    return f"arbitrary-{CODE_VERSION}+{weights.version}+{precision}{smoothing}"
+    return f"arbitrary-{CODE_VERSION}+{weights.version}+{precision}{version_suffix(backend)}{smoothing}"
 
 
 def _arbitrary(weights: Weights, device: torch.device, precision: Precision, batch_size: int,
                channels_last: bool, memory: MemoryBudget = MemoryBudget(),
-               feature_smoothing: float = 0.0) -> ArbitraryStylizer:
+               feature_smoothing: float = 0.0, backend: str = "torch") -> ArbitraryStylizer:
     directory = weights.path(verify=True)
     options = dict(weights=weights, device=device, precision=precision, batch_size=batch_size,
-                   channels_last=channels_last, memory=memory)
+                   channels_last=channels_last, memory=memory, backend=backend)
     networks = (load_predictor(directory / PREDICT_FILE), load_transformer(directory / TRANSFORM_FILE))
     if feature_smoothing:
         return FeatureSmoothedStylizer(*networks, feature_smoothing=feature_smoothing, **options)
     return ArbitraryStylizer(*networks, **options)
+
+
+def _resolve_precision_and_backend(precision: str, backend: str, device: torch.device) -> tuple[Precision, str]:
+    """The precision and the backend that will run (``backends.resolve_backend``). A backend chosen by
+    name that computes only fp32 turns precision "auto" into fp32 rather than failing on a bf16 CPU."""
+    if backend != AUTO and precision == "auto" and BACKENDS.extra(backend, "precisions") == ("fp32",):
+        precision = "fp32"
+    chosen = _resolve_precision(precision, device)
+    return chosen, resolve_backend(backend, device.type, chosen)
 
 
 def _resolve_precision(precision: str, device: torch.device) -> Precision:
