@@ -40,7 +40,7 @@ def weights_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def stylizer(weights_dir):
-    """The arbitrary stylizer on CPU in float32 (the reference precision)."""
+    """The arbitrary stylizer on CPU in float32 on torch (the reference precision and backend)."""
     from artify_core.models.arbitrary.model import arbitrary
 
-    return arbitrary(device="cpu", precision="fp32", batch_size=4)
+    return arbitrary(device="cpu", precision="fp32", batch_size=4, backend="torch")

@@ -63,8 +63,8 @@ def test_model_tiles_a_frame_over_its_budget_with_the_same_result(weights_dir, m
     from artify_core.models.base import StyleImage
 
     frame = np.ascontiguousarray(np.tile(media_pixels("images/fei.jpg")[:360, :480], (4, 3, 1))[None, :1280, :1280])
-    whole = load_model("arbitrary", device="cpu", precision="fp32")
-    small = load_model("arbitrary", device="cpu", precision="fp32", memory_budget=256 * 2**20)
+    whole = load_model("arbitrary", device="cpu", precision="fp32", backend="torch")
+    small = load_model("arbitrary", device="cpu", precision="fp32", memory_budget=256 * 2**20, backend="torch")
     assert model_pass(1280, 1280, small.memory_bytes, 8).tiled
     style = whole.prepare_style([StyleImage(media_pixels("style/wave.jpg"))])
     difference = np.abs(whole.stylize(frame, style).astype(int) - small.stylize(frame, style).astype(int))
