@@ -59,7 +59,14 @@ x2 upsampling) are computed on the maps' 2x2 phases, where they have 4x the
 channels at a quarter of the pixels and vectorise (same products, another
 summation order). OpenVINO and ONNX Runtime choose their kernels by CPUID
 (the `kernels` column shows OpenVINO's choice for the first convolution);
-`ATEN_CPU_CAPABILITY` holds only torch's.
+`ATEN_CPU_CAPABILITY` holds only torch's (on an AVX2-only CPU it changes
+nothing: its sections are repeats, a measure of the noise).
+
+`auto` (artify_core/models/arbitrary/backends.py) takes, on a CPU in fp32, the
+first installed of openvino, onnxruntime, torch: the order of the ratios below.
+CUDA and bf16 (CPUs with native bf16) stay on torch until a section here
+measures a graph backend faster there (`--precision bf16` runs torch in bf16).
+`--compile` adds torch.compile (inductor) of the eager network.
 """
 
 

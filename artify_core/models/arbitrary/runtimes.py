@@ -93,9 +93,10 @@ class OnnxRuntimeRunner(GraphRunner):
 
 class OpenVinoRunner(GraphRunner):
     """OpenVINO's CPU plugin in f32 (its bf16 default on CPUs with AMX is switched off: the
-    precision is the model's, in its version), compiled per frame size (static shapes ran ~10 %
-    faster than dynamic ones), frames in parallel streams (its THROUGHPUT hint: on 2 cores two
-    one-thread streams, 1.36x the frames/s of one two-thread stream at 720p; docs/backends.md)."""
+    precision is the model's, in its version), compiled per frame size (static shapes ran faster
+    than dynamic ones), frames in parallel streams (its THROUGHPUT hint: on 2 cores two one-thread
+    streams beat one two-thread stream at 720p in A/B pairs; a frame's layers are too small to
+    keep two threads busy without waiting)."""
 
     # Compiled (encoder, decoder) pairs kept: a video has one frame size, a preview maybe two.
     CACHED_SHAPES = 2

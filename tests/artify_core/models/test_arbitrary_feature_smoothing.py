@@ -121,7 +121,7 @@ def test_zero_keeps_todays_version_and_model_class():
 def test_smoothed_model_is_a_video_model(predictor, transformer, style, clip):
     model = _model(predictor, transformer, 0.8)
     assert isinstance(model, VideoStylizationModel) and isinstance(model, StyleMixingModel)
-    assert model.version == model_version(device="cpu", precision="fp32", feature_smoothing=0.8)
+    assert model.version == model_version(device="cpu", precision="fp32", feature_smoothing=0.8, backend="torch")
     # Outside a sequence frames stay independent (stills, previews).
     np.testing.assert_array_equal(model.stylize(clip, style), _model(predictor, transformer, 0.0).stylize(clip, style))
 
