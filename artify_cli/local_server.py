@@ -49,7 +49,9 @@ class LocalServer:
 
 
 def state_dir() -> Path:
-    return environment().cache_home / "prefect-server"
+    """Where the server is recorded: in the Prefect home whose database it serves, so there is one
+    server per database (one per machine for most users, one per test session)."""
+    return Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser() / "artify-server"
 
 
 def use_prefect_api() -> None:

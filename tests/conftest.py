@@ -16,9 +16,9 @@ import pytest
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # A busy CI machine starts Prefect's temporary server in over the default 20 s.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-# The session's own cache (stores, scratch, the local Prefect server's state) and Prefect database, set
-# before anything reads them: nothing of the user's is read or written, and every test, and every
-# artify command a test runs, shares one Prefect server (artify_cli.local_server).
+# The session's own cache (stores, scratch) and Prefect home (its database, and the local server's record),
+# set before anything reads them: nothing of the user's is read or written, and every test, and every
+# artify command a test runs, shares one Prefect server (artify_cli.local_server: one per Prefect home).
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="artify-tests-"))
 os.environ["ARTIFY_CACHE"] = str(_SESSION_HOME / "cache")
 os.environ["PREFECT_HOME"] = str(_SESSION_HOME / "prefect")
@@ -189,9 +189,9 @@ def prefect_api() -> str:
 
 def pytest_sessionfinish(session, exitstatus) -> None:
     """Stops the session's local Prefect server (if a test started one) and removes its home."""
-    from artify_cli.local_server import running_server
+    from artify_cli.local_server import running_server, state_dir
 
-    server = running_server(Path(os.environ["ARTIFY_CACHE"]) / "prefect-server")
+    server = running_server(state_dir())
     if server is not None:
         os.kill(server.pid, signal.SIGTERM)
     shutil.rmtree(_SESSION_HOME, ignore_errors=True)

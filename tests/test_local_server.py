@@ -18,9 +18,9 @@ REPO = Path(__file__).resolve().parents[1]
 CLIENT = "from artify_cli.local_server import use_local_server; print(use_local_server(announce=lambda _: None))"
 
 
-def client(cache: Path, idle_minutes: float) -> str:
+def client(home: Path, idle_minutes: float) -> str:
     """The URL a fresh command process gets (it holds the server while it runs, then exits)."""
-    env = {**os.environ, "ARTIFY_CACHE": str(cache), "ARTIFY_SERVER_IDLE_MINUTES": str(idle_minutes)}
+    env = {**os.environ, "PREFECT_HOME": str(home), "ARTIFY_SERVER_IDLE_MINUTES": str(idle_minutes)}
     env.pop("PREFECT_API_URL", None)
     out = subprocess.run([sys.executable, "-c", CLIENT], cwd=REPO, env=env, capture_output=True,
                          text=True, timeout=300, check=True)
@@ -29,17 +29,17 @@ def client(cache: Path, idle_minutes: float) -> str:
 
 @pytest.mark.integration
 def test_one_server_is_shared_and_stops_when_idle(tmp_path):
-    cache, idle_minutes = tmp_path / "cache", 0.1  # six idle seconds
-    env = {**os.environ, "ARTIFY_CACHE": str(cache), "ARTIFY_SERVER_IDLE_MINUTES": str(idle_minutes)}
+    home, idle_minutes = tmp_path / "prefect", 0.1  # six idle seconds
+    env = {**os.environ, "PREFECT_HOME": str(home), "ARTIFY_SERVER_IDLE_MINUTES": str(idle_minutes)}
     env.pop("PREFECT_API_URL", None)
     # A command that keeps running (it holds the server) until its stdin closes.
     running = subprocess.Popen([sys.executable, "-c", CLIENT + "; import sys; sys.stdout.flush(); sys.stdin.read()"],
                                cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         first = running.stdout.readline().strip()
-        second = client(cache, idle_minutes)
+        second = client(home, idle_minutes)
         assert second == first and healthy(first)  # reused, not started again
-        server = running_server(cache / "prefect-server")
+        server = running_server(home / "artify-server")
         assert server is not None and server.url == first
         time.sleep(3 * 6)  # longer than the idle time: the running command keeps the server up
         assert healthy(first)
@@ -48,11 +48,11 @@ def test_one_server_is_shared_and_stops_when_idle(tmp_path):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and healthy(first):
         time.sleep(1)
-    assert not healthy(first) and not (cache / "prefect-server" / "server.json").exists()  # stopped when idle
+    assert not healthy(first) and not (home / "artify-server" / "server.json").exists()  # stopped when idle
 
 
 def test_a_dead_server_record_is_forgotten(tmp_path):
-    state = tmp_path / "prefect-server"
+    state = tmp_path / "artify-server"
     state.mkdir()
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     (state / "server.json").write_text(json.dumps({"url": "http://127.0.0.1:9/api", "pid": int(dead.stdout)}))
@@ -62,9 +62,9 @@ def test_a_dead_server_record_is_forgotten(tmp_path):
 
 
 def test_a_configured_api_is_used_as_it_is(tmp_path):
-    env = {**os.environ, "ARTIFY_CACHE": str(tmp_path / "cache"), "PREFECT_API_URL": "http://127.0.0.1:9/api"}
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_API_URL": "http://127.0.0.1:9/api"}
     code = ("from artify_cli.local_server import use_prefect_api; use_prefect_api(); "
             "import os; print(os.environ['PREFECT_API_URL'])")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "http://127.0.0.1:9/api", out.stderr
-    assert not (tmp_path / "cache" / "prefect-server").exists()  # nothing started
+    assert not (tmp_path / "prefect" / "artify-server").exists()  # nothing started
