@@ -199,7 +199,7 @@ def style_input(paths: list[str], weights: list[float], device: str, store: str,
     local = localized(sources, [fetch_input(p, label) for p in paths])
     keyframes = None
     if local.video is not None:
-        key = keys.keyframes_key(identities[0], ModelSpec("arbitrary", device).version)
+        key = keys.keyframes_key(identities[0], ModelSpec.create("arbitrary", device).version)
         keyframes = extract_style_keyframes(local.video, device, store, key)
     return StyleInput(local, tuple(weights or [1.0] * len(paths)), keyframes, schedule), identities
 

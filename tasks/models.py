@@ -6,22 +6,27 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from artify_core.models import carries_state, load_model, model_version
+from artify_core.models import carries_state, load_model, model_version, resolve_options
 from artify_core.models.base import StylizationModel
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """How to build a model; hashable so it can key the per-process cache."""
+    """How to build a model, every ``auto`` made concrete where the run is planned; hashable so it can
+    key the per-process cache. Workers build exactly this (a GPU worker of a CPU-planned run computes
+    on its CPU, as the cache key says), or fail saying what they lack."""
 
     name: str = "arbitrary"
-    device: str = "auto"
-    # The builder's keyword arguments (backbone, iterations, mask …) as sorted pairs.
+    device: str = "cpu"
+    # The builder's keyword arguments (backbone, iterations, mask, precision, backend …) as sorted pairs.
     options: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
     def create(cls, name: str, device: str = "auto", options: dict[str, Any] | None = None) -> "ModelSpec":
-        return cls(name, device, tuple(sorted((options or {}).items())))
+        """The spec of model ``name`` with these options, resolved on this machine (no weights loaded)."""
+        resolved = resolve_options(name, device=device, **(options or {}))
+        device = resolved.pop("device")
+        return cls(name, device, tuple(sorted(resolved.items())))
 
     @property
     def version(self) -> str:
@@ -30,12 +35,8 @@ class ModelSpec:
 
     @property
     def resolved_device(self) -> str:
-        """The device the model will run on: "auto" becomes "cuda" or "cpu" (without loading it)."""
-        if self.device != "auto":
-            return self.device
-        import torch
-
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        """The device the model runs on ("cpu", "cuda", "cuda:1" …)."""
+        return self.device
 
     @property
     def stateful(self) -> bool:

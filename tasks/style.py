@@ -48,7 +48,7 @@ def extract_style_keyframes(video: str, device: str, store_uri: str, key: str) -
                 store.fetch(name, scratch / name.rsplit("/", 1)[-1])
             _log_hit(True, "style keyframes")
             return load_keyframes(scratch)
-        keyframes = extract_keyframes(video, get_model(ModelSpec("arbitrary", device)).embed_style)
+        keyframes = extract_keyframes(video, get_model(ModelSpec.create("arbitrary", device)).embed_style)
         directory = save_keyframes(keyframes, scratch / "keyframes").parent
         # keyframes.json last: its presence says the set is complete.
         for path in sorted(directory.iterdir(), key=lambda p: p.name == "keyframes.json"):

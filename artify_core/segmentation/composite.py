@@ -44,11 +44,9 @@ import numpy as np
 from artify_core.errors import InputError
 from artify_core.segmentation.crops import Box, layer_box
 from artify_core.segmentation.inpaint import InpaintMethod, inpaint_frames
-from artify_core.segmentation.modes import COMPOSITE_MODES, CompositeMode
+from artify_core.segmentation.modes import COMPOSITE_MODES, DEFAULT_BLUR_SIGMA, DEFAULT_RADIUS, CompositeMode  # noqa: F401
 
 Stylize = Callable[[np.ndarray], np.ndarray]
-DEFAULT_RADIUS = 8
-DEFAULT_BLUR_SIGMA = 12.0
 
 
 def hard_alpha(masks: np.ndarray) -> np.ndarray:

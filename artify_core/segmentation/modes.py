@@ -20,6 +20,12 @@ COMPOSITE_MODE_HELP: dict[str, str] = {
                "of the shot showed there), so its strokes do not outline the subject, then feathered",
 }
 
+# Defaults of the segmented model's options, defined once (the settings, the builder and its version read them).
+DEFAULT_RADIUS = 8  # feather radius, pixels
+DEFAULT_BLUR_SIGMA = 12.0  # composite "blur": how much of the other layer is blurred away
+DEFAULT_STABILIZE = 0.6  # how much of the previous frame's mask, carried along the flow, each mask keeps
+DEFAULT_CROP_SMOOTHING = 0.8  # composite "resize": how steady the crop box is along a shot
+
 # Classical inpainting, where no frame of the shot showed the background: OpenCV's Telea or Navier–Stokes.
 InpaintMethod = Literal["telea", "ns"]
 INPAINT_METHODS: tuple[str, ...] = get_args(InpaintMethod)

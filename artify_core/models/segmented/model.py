@@ -54,12 +54,14 @@ from artify_core.segmentation.modes import INPAINT_METHODS, InpaintMethod
 from artify_core.segmentation.masks import MaskSource, load_mask_source
 from artify_core.segmentation.masks.base import check_frames, check_masks
 from artify_core.segmentation.stabilize import DEFAULT_STRENGTH, MaskStabilizer
+from artify_core.models.segmented.spec import (  # noqa: F401 - re-exported
+    CODE_VERSION,
+    DEFAULT_CROP_SMOOTHING,
+    _version,
+    model_version,
+    resolve_options,
+)
 
-# Bump when the same base model, masks and settings would give different pixels.
-# 2: steady resize boxes, the inpaint mode, GrabCut seeded on each call, chunks batched as one pass
-#    batches them (pipeline.stylize: only sequences with warm-up context are affected).
-CODE_VERSION = "2"
-DEFAULT_CROP_SMOOTHING = 0.8
 
 
 @dataclass(frozen=True)
@@ -361,27 +363,6 @@ def segmented(
                              stabilize=float(stabilize), inpaint_method=inpaint_method,
                              temporal_inpaint=bool(temporal_inpaint), inpaint_foreground=bool(inpaint_foreground),
                              crop_smoothing=float(crop_smoothing))
-
-
-def model_version(*, device: str = "auto", base: str = "arbitrary", base_options: dict[str, Any] | None = None,
-                  mask: str = "motion", composite: CompositeMode = "feather", feather_radius: int = DEFAULT_RADIUS,
-                  blur_sigma: float = DEFAULT_BLUR_SIGMA, stabilize: float = DEFAULT_STRENGTH,
-                  inpaint_method: InpaintMethod = "telea", temporal_inpaint: bool = True,
-                  inpaint_foreground: bool = False, crop_smoothing: float = DEFAULT_CROP_SMOOTHING,
-                  **_: object) -> str:
-    """The version ``segmented(...)`` with these arguments would report, without loading any weights."""
-    from artify_core.models import model_version as registered_version
-
-    return _version(registered_version(base, device=device, **(base_options or {})), mask, composite,
-                    feather_radius, blur_sigma, stabilize, inpaint_method, temporal_inpaint, inpaint_foreground,
-                    crop_smoothing)
-
-
-def _version(base_version: str, mask: str, composite: str, radius: int, blur_sigma: float, stabilize: float,
-             inpaint_method: str, temporal_inpaint: bool, inpaint_foreground: bool, crop_smoothing: float) -> str:
-    return (f"segmented-{CODE_VERSION}+{base_version}+mask={mask}+{composite}+r{radius}+b{blur_sigma:g}"
-            f"+s{stabilize:g}+i{inpaint_method}{'-plate' if temporal_inpaint else ''}"
-            f"{'-fg' if inpaint_foreground else ''}+c{crop_smoothing:g}")
 
 
 def _base_model(base: str | StylizationModel, device: str, options: dict[str, Any]) -> StylizationModel:

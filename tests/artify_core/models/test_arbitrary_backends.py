@@ -139,7 +139,7 @@ def test_torch_keeps_the_versions_from_before_backends(stylizer):
 
 
 def test_auto_version_names_what_auto_runs(monkeypatch):
-    monkeypatch.setattr("artify_core.models.arbitrary.model._cpu_has_native_bf16", lambda: False)
+    monkeypatch.setattr("artify_core.models.arbitrary.spec._cpu_has_native_bf16", lambda: False)
     expected = resolve_backend("auto", "cpu", "fp32")
     assert model_version(device="cpu", backend="auto") == model_version(device="cpu", backend=expected)
 
@@ -176,7 +176,7 @@ def test_a_missing_package_is_named(monkeypatch):
 
 
 def test_a_graph_backend_makes_auto_precision_fp32(monkeypatch):
-    monkeypatch.setattr("artify_core.models.arbitrary.model._cpu_has_native_bf16", lambda: True)
+    monkeypatch.setattr("artify_core.models.arbitrary.spec._cpu_has_native_bf16", lambda: True)
     assert model_version(device="cpu").endswith("+bf16")  # auto on a bf16 CPU: torch in bf16
     assert model_version(device="cpu", backend="onnxruntime").endswith(f"+fp32+onnxruntime-g{backends.GRAPH_VERSION}")
 

@@ -18,10 +18,10 @@ from artify_core.models.arbitrary.model import (
     TRANSFORM_FILE,
     WEIGHTS_DIR_ENV,
     ArbitraryWeights,
-    _cpu_has_native_bf16,
     arbitrary,
     locate_onnx_pair,
 )
+from artify_core.models.arbitrary.spec import _cpu_has_native_bf16
 from artify_core.models.base import StyleEmbeddingModel, StyleImage
 
 
