@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 from artify_core.errors import InputError
 from artify_core.foundation.hashing import params_digest
 from artify_core.models import MODELS
+from artify_core.video.encoders import ENCODERS
 from artify_core.models.arbitrary.backends import BACKEND_CHOICES
 from artify_core.segmentation.masks import MASK_SOURCES
 from artify_core.segmentation.modes import COMPOSITE_MODE_HELP, CompositeMode, InpaintMethod
@@ -254,6 +255,10 @@ class EncodingOptions(OptionGroup):
                               description="x264 constant rate factor: lower is better and larger.")] = 18
     preset: Annotated[X264Preset, Field(title="x264 preset",
                                         description="Encoding speed against file size.")] = "medium"
+    encoder: Annotated[Literal[("auto", *ENCODERS)], Field(  # type: ignore[valid-type]
+        title="Encoder",
+        description="H.264 encoder: x264 on the CPU, or NVENC on an NVIDIA GPU (quality and preset mapped to "
+                    "its own). auto: NVENC when the run computes on CUDA and the GPU's encoder opens.")] = "auto"
 
 
 class ExecutionOptions(OptionGroup):

@@ -30,6 +30,7 @@ from artify_core.settings import NO_STYLE, ScheduleOptions, VideoRequest
 from artify_core.storage.uri import is_remote
 from artify_core.temporal.smoothing import settings_from_options
 from artify_core.video import output_size
+from artify_core.video.encoders import resolve_encoder
 from tasks.artifacts import (
     ProgressArtifact,
     RunFacts,
@@ -91,6 +92,9 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
     store = run.store or default_store_uri()
     _sweep_leftovers(output, store)
     spec = model_spec(request)
+    # The encoder that runs, not "auto", shapes the pixels and so the chunks' keys.
+    request = request.model_copy(update={"encoding": request.encoding.model_copy(
+        update={"encoder": resolve_encoder(request.encoding.encoder, spec.device)})})
     label_run(spec)
 
     local_content = fetch_input(request.content, "content")

@@ -20,6 +20,7 @@ from artify_core.foundation.paths import default_store_uri
 from artify_core.settings import NO_STYLE, VideoRequest
 from artify_core.storage import open_store
 from artify_core.storage.uri import is_remote
+from artify_core.video.encoders import resolve_encoder
 
 # Bytes per output pixel the chunk stage holds per frame in flight at most (decoded and stylized
 # frames, float work copies in the model and the smoother), measured on 720p with batches of 8.
@@ -47,6 +48,8 @@ def check_video_request(request: VideoRequest) -> Preflight:
     for layer in (request.segmented.fg_style, request.segmented.bg_style):
         if layer and layer != [NO_STYLE]:
             check_styles(layer)
+    if request.encoding.encoder != "auto":
+        resolve_encoder(request.encoding.encoder, request.execution.device)  # NVENC asked for where none opens
     open_store(request.execution.store or default_store_uri()).check()  # a dead store fails in seconds
     output = request.output or output_name(request.content)
     if output == request.content or (not is_remote(output) and not is_remote(request.content)

@@ -25,6 +25,7 @@ from artify_core.temporal.smoothing import (
     warmup_start,
 )
 from artify_core.video import VideoInfo, VideoWriter, iter_frames, output_size
+from artify_core.video.encoders import resolve_encoder
 
 
 # (Bump artify_core.pipeline.keys.PIPELINE_VERSION when this module changes the pixels it writes.)
@@ -129,8 +130,9 @@ def stylize_chunk(
     """
     started = time.perf_counter()
     width, out_height = output_size(info, height)
+    codec = resolve_encoder(encode.encoder, str(getattr(model, "device", "cpu")))
     with VideoWriter(destination, width=width, height=out_height, fps=info.fps, crf=encode.crf,
-                     preset=encode.preset, times=info.times.window(chunk.start, chunk.end)) as writer:
+                     preset=encode.preset, times=info.times.window(chunk.start, chunk.end), codec=codec) as writer:
         for emitted in iter_stylized(info, chunk, model, plan, height=height, strength=strength, smoothing=smoothing,
                                      cuts=cuts, overlap=overlap, batch_frames=batch_frames, style_scale=style_scale,
                                      handover=handover):

@@ -24,6 +24,7 @@ import numpy as np
 from artify_core.errors import OutputError, VideoError
 from artify_core.foundation.publish import temporary_sibling as _temporary_sibling
 from artify_core.video.color import ENCODE_FILTERS, OUTPUT_COLORSPACE, OUTPUT_PRIMARIES, OUTPUT_RANGE, OUTPUT_TRANSFER
+from artify_core.video.encoders import NVENC_PRESETS
 from artify_core.video.filters import FrameFilter
 from artify_core.video.timing import FrameTimes
 
@@ -33,8 +34,6 @@ QUEUED_BATCHES = 2
 LARGE_FRAME_PIXELS = 1920 * 1088
 LARGE_FRAME_LOOKAHEAD = 10
 MP4_OPTIONS = {"movflags": "+faststart"}
-
-
 def encoded_size(width: int, height: int) -> tuple[int, int]:
     """The size yuv420p H.264 can carry for a (width, height) picture: each rounded up to even."""
     return width + width % 2, height + height % 2
@@ -79,6 +78,8 @@ class VideoWriter:
     Use as a context manager: on an exception the partial file is removed and
     nothing appears at ``path``. A thread converts and encodes while the
     caller works (FFmpeg's scaling and encoding run without the GIL).
+    ``codec``: "libx264" or "h264_nvenc" (``resolve_encoder``); ``crf`` and
+    ``preset`` are x264's, mapped to NVENC's constant quality and presets.
     """
 
     def __init__(
@@ -233,6 +234,9 @@ def _video_stream(container, codec: str, width: int, height: int, fps: Fraction,
 
 
 def _encoder_options(codec: str, width: int, height: int, crf: int, preset: str) -> dict[str, str]:
+    if codec == "h264_nvenc":
+        # Variable bit rate held at a constant quality, as x264's crf; NVENC's cq runs on a similar scale.
+        return {"preset": NVENC_PRESETS.get(preset, "p5"), "rc": "vbr", "cq": str(crf), "b": "0"}
     options = {"crf": str(crf), "preset": preset}
     # x264 keeps its rate-control lookahead (40 frames at the medium preset) in memory:
     # 0.8 GB at 4K. Above 1080p it looks 10 frames ahead (about 1-2 % more bits).
