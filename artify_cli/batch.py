@@ -30,7 +30,7 @@ def run_batch(args: argparse.Namespace) -> int:
     _check(request)
     from artify_cli.local_server import use_prefect_api
 
-    use_prefect_api()
+    use_prefect_api(args.verbose)
     from artify_core.batch import BatchFailedError
     from flows.stylize_folder import stylize_folder
 

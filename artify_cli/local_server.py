@@ -54,17 +54,30 @@ def state_dir() -> Path:
     return Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser() / "artify-server"
 
 
-def use_prefect_api() -> None:
+def use_prefect_api(verbose: bool = False) -> None:
     """Runs go to the Prefect API the user configured (environment or profile); without one, to the
-    local server artify commands share, started if none runs. Its address is put in the
-    environment too, so Dask workers started by the run use it as well."""
+    local server artify commands share, started if none runs (said on stderr with ``verbose``;
+    ``artify server`` tells where it is). Its address is put in the environment too, so Dask
+    workers started by the run use it as well."""
     from prefect.context import refresh_global_settings_context
     from prefect.settings import get_current_settings
 
     if get_current_settings().api.url:
         return
-    os.environ["PREFECT_API_URL"] = use_local_server(announce=lambda line: print(line, file=sys.stderr))
+    announce = (lambda line: print(line, file=sys.stderr)) if verbose else (lambda line: None)
+    os.environ["PREFECT_API_URL"] = use_local_server(announce=announce)
     refresh_global_settings_context()
+
+
+def stop_local_server(directory: Path | None = None) -> LocalServer | None:
+    """Stops the shared local server now (its supervisor ends it); returns what was running."""
+    server = running_server(directory or state_dir())
+    if server is not None:
+        os.kill(server.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _alive(server.pid):
+            time.sleep(0.2)
+    return server
 
 
 def use_local_server(*, announce=print) -> str:

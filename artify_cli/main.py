@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = commands.add_parser("info", help="print what Artify reads from a video")
     info.add_argument("video")
+
+    server = commands.add_parser("server", help="the local Prefect server artify commands share: where it is, "
+                                                "or stop it")
+    server.add_argument("action", nargs="?", choices=["status", "stop"], default="status")
     add_batch_parser(commands)
     add_preview_parser(commands)
     return parser
@@ -75,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _stop_on_signals()
     try:
         commands = {"info": _info, "stylize": _stylize, "keyframes": _keyframes, "evaluate": _evaluate,
-                    "batch": run_batch, "preview": run_preview}
+                    "batch": run_batch, "preview": run_preview, "server": _server}
         return commands[args.command](args)
     except InputError as exc:
         return _fail(exc, EXIT_BAD_INPUT, args.verbose)
@@ -145,7 +149,7 @@ def _stylize(args: argparse.Namespace) -> int:
 
     request = request_from(args, VideoRequest)
     preflight = check_video_request(request)
-    use_prefect_api()
+    use_prefect_api(args.verbose)
     from tqdm import tqdm
 
     from flows.stylize_video import stylize_video
@@ -162,6 +166,22 @@ def _stylize(args: argparse.Namespace) -> int:
     print(f"{result.output}: {result.frames} frames{cached}")
     if result.metrics is not None:
         _print_figures(result.metrics)
+    return EXIT_OK
+
+
+def _server(args: argparse.Namespace) -> int:
+    from artify_cli.local_server import running_server, state_dir, stop_local_server
+
+    if os.environ.get("PREFECT_API_URL"):
+        print(f"runs go to PREFECT_API_URL={os.environ['PREFECT_API_URL']} (no local server is used)")
+        return EXIT_OK
+    if args.action == "stop":
+        stopped = stop_local_server()
+        print(f"stopped the local Prefect server at {stopped.url}" if stopped else "no local Prefect server runs")
+        return EXIT_OK
+    server = running_server(state_dir())
+    print(f"local Prefect server: UI at {server.url.removesuffix('/api')}, API at {server.url}" if server
+          else "no local Prefect server runs; the next stylize or batch command starts one")
     return EXIT_OK
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import signal
 import tempfile
 from fractions import Fraction
 from pathlib import Path
@@ -189,9 +188,7 @@ def prefect_api() -> str:
 
 def pytest_sessionfinish(session, exitstatus) -> None:
     """Stops the session's local Prefect server (if a test started one) and removes its home."""
-    from artify_cli.local_server import running_server, state_dir
+    from artify_cli.local_server import stop_local_server
 
-    server = running_server(state_dir())
-    if server is not None:
-        os.kill(server.pid, signal.SIGTERM)
+    stop_local_server()
     shutil.rmtree(_SESSION_HOME, ignore_errors=True)

@@ -68,3 +68,18 @@ def test_a_configured_api_is_used_as_it_is(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "http://127.0.0.1:9/api", out.stderr
     assert not (tmp_path / "prefect" / "artify-server").exists()  # nothing started
+
+
+def test_the_server_command_says_where_runs_go(tmp_path):
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
+    env.pop("PREFECT_API_URL", None)
+    status = subprocess.run([sys.executable, "-m", "artify_cli.main", "server"], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert status.returncode == 0 and "no local Prefect server runs" in status.stdout
+    stop = subprocess.run([sys.executable, "-m", "artify_cli.main", "server", "stop"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert stop.returncode == 0 and "no local Prefect server runs" in stop.stdout
+    env["PREFECT_API_URL"] = "http://127.0.0.1:9/api"
+    configured = subprocess.run([sys.executable, "-m", "artify_cli.main", "server"], cwd=REPO, env=env,
+                                capture_output=True, text=True, timeout=120)
+    assert "PREFECT_API_URL=http://127.0.0.1:9/api" in configured.stdout
