@@ -75,6 +75,7 @@ def _at_least_one(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_prefect(args.verbose)
+    _show_warnings(args.verbose)
     configure_for_frames()
     _stop_on_signals()
     try:
@@ -258,6 +259,19 @@ def _print_figures(summary: dict[str, Any]) -> None:
         value = summary.get(name)
         text = "n/a" if value is None else (f"{value:.6g}" if isinstance(value, float) else str(value))
         print(f"{name:>24}: {text}")
+
+
+def _show_warnings(verbose: bool) -> None:
+    """Warnings of the library (a damaged cache entry removed and computed again) as one line each
+    on stderr; with -v they come with Prefect's other logs instead."""
+    import logging
+
+    if verbose:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("artify: warning: %(message)s"))
+    logging.getLogger("artify_core").addHandler(handler)
 
 
 def _configure_prefect(verbose: bool) -> None:

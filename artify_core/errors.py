@@ -23,5 +23,10 @@ class OutputError(InputError):
     """The output location cannot be written."""
 
 
+class OutOfSpaceError(OutputError):
+    """A file system filled up while a file was written; build it with
+    ``artify_core.foundation.filesystem.out_of_space``, whose message names the file system."""
+
+
 class WeightsUnavailableError(ArtifyError):
     """Model weights are not installed and cannot be fetched here."""

@@ -6,18 +6,22 @@ Each is kept in the artifact store under a key of its inputs' identities
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from artify_core.errors import InputError
 from artify_core.foundation.publish import scratch_directory
 from artify_core.keyframes import KeyframeSet, detect_video_cuts, extract_keyframes, load_keyframes, save_keyframes
+from artify_core.keyframes.io import KEYFRAMES_JSON
 from artify_core.models.base import LayeredStyleModel
 from artify_core.pipeline.keys import cuts_object, keyframes_prefix, plan_object
+from artify_core.pipeline.stored import cuts_codec, plan_codec
 from artify_core.pipeline.styles import LayeredStylePlan, StyleInput, StylePlan, build_layered_plan, build_style_plan
 from artify_core.settings import ScheduleOptions
 from artify_core.storage import open_store
-from artify_core.storage.memo import json_codec, pickle_codec, remembered
+from artify_core.storage.memo import remembered, remembered_folder
 from artify_core.video import VideoInfo
 from tasks.models import ModelSpec, get_model
 
@@ -25,7 +29,8 @@ from tasks.models import ModelSpec, get_model
 @task(cache_policy=NO_CACHE, task_run_name="detect content cuts")
 def detect_cuts(content: str, store_uri: str, key: str) -> list[int]:
     """Scene cuts of the content; ``key`` hashes its bytes and the detector's version."""
-    memo = remembered(open_store(store_uri), cuts_object(key), lambda: detect_video_cuts(content), json_codec())
+    memo = remembered(open_store(store_uri), cuts_object(key), lambda: detect_video_cuts(content),
+                      cuts_codec())
     _log_hit(memo.cached, "content cuts")
     return memo.value
 
@@ -37,23 +42,16 @@ def extract_style_keyframes(video: str, device: str, store_uri: str, key: str) -
     The set (JSON, keyframe PNGs, contact sheet) lives in the store under
     ``keyframes/<key>/``, for later runs and for people to look at.
     """
-    store, prefix = open_store(store_uri), keyframes_prefix(key)
-    local = store.local_path(f"{prefix}/keyframes.json")
-    if local is not None and local.is_file():
-        _log_hit(True, "style keyframes")
-        return load_keyframes(local.parent)
-    with scratch_directory("keyframes") as scratch:
-        if store.exists(f"{prefix}/keyframes.json"):
-            for name in store.list(prefix + "/"):
-                store.fetch(name, scratch / name.rsplit("/", 1)[-1])
-            _log_hit(True, "style keyframes")
-            return load_keyframes(scratch)
+    def extract(folder: Path) -> KeyframeSet:
         keyframes = extract_keyframes(video, get_model(ModelSpec.create("arbitrary", device)).embed_style)
-        directory = save_keyframes(keyframes, scratch / "keyframes").parent
-        # keyframes.json last: its presence says the set is complete.
-        for path in sorted(directory.iterdir(), key=lambda p: p.name == "keyframes.json"):
-            store.put_file(f"{prefix}/{path.name}", path)
-    return keyframes
+        save_keyframes(keyframes, folder)
+        return keyframes
+
+    with scratch_directory("keyframes") as scratch:
+        memo = remembered_folder(open_store(store_uri), keyframes_prefix(key), KEYFRAMES_JSON, scratch, extract,
+                                 load_keyframes)
+    _log_hit(memo.cached, "style keyframes")
+    return memo.value
 
 
 @task(cache_policy=NO_CACHE, task_run_name="prepare style plan")
@@ -78,7 +76,7 @@ def prepare_style_plan(layers: dict[str, StyleInput | None], spec: ModelSpec, sc
         return build_layered_plan(model, layers["fg"], layers["bg"], schedule, info.frames, info.fps, cuts=cuts,
                                   times=info.times)
 
-    memo = remembered(open_store(store_uri), plan_object(key), prepare, pickle_codec())
+    memo = remembered(open_store(store_uri), plan_object(key), prepare, plan_codec())
     _log_hit(memo.cached, "style plan")
     return memo.value
 

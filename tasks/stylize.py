@@ -1,8 +1,10 @@
 """Stylizing one chunk into the artifact store: the store is the cache.
 
 A chunk's segment lives at ``chunks/<key>.mp4``, its key derived from content
-and settings (``artify_core.pipeline.keys``). The task looks there first and
-says itself whether the chunk came from the store; a chunk being stylized is
+and settings (``artify_core.pipeline.keys``). The task looks there first (a
+segment whose bytes are not those written is reported, removed and stylized
+again: ``artify_core.storage.memo.lookup``) and says itself whether the chunk
+came from the store; a chunk being stylized is
 locked in its store (``artify_core.storage.locks``: released by the kernel if
 the process dies), so two runs on one machine never stylize it twice and a
 rerun after a crash never waits for a dead one.
@@ -25,6 +27,7 @@ from artify_core.pipeline.stylize import ChunkHandover, stylize_chunk
 from artify_core.settings import EncodingOptions
 from artify_core.storage import open_store
 from artify_core.storage.locks import store_lock
+from artify_core.storage.memo import lookup
 from artify_core.temporal.smoothing import SmoothingSettings
 from artify_core.video import VideoInfo, output_size
 from tasks.models import ModelSpec, get_model
@@ -66,10 +69,10 @@ def stylize_chunk_task(job: ChunkJob, handover: ChunkHandover | None = None) -> 
     """Frames ``[chunk.start, chunk.end)`` stylized into the store; a ``Cached`` state when found there.
     ``handover``: shared by chunks run one after another in this process (``ChunkHandover``)."""
     store, name = open_store(job.store_uri), chunk_object(job.key)
-    if not store.exists(name):
+    if not lookup(store, name):  # a damaged chunk is reported, removed and stylized again
         with store_lock(job.store_uri, name, on_wait=lambda: get_run_logger().info(
                 "chunk %d: another run is stylizing it; waiting", job.chunk.index)):
-            if not store.exists(name):  # another run may have finished it while this one waited
+            if not lookup(store, name):  # another run may have finished it while this one waited
                 _stylize_into(store, name, job, handover)
                 return Completed(data=ChunkOutcome(job.chunk.index, job.key, job.chunk.frames, False))
     report_frames(job.chunk.frames)

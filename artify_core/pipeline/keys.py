@@ -28,7 +28,8 @@ CUTS_VERSION = "cuts-1"
 # Keyframes of a style video (scenes, clustering, medoid keyframes).
 KEYFRAMES_VERSION = "keyframes-1"
 # The prepared styles and their schedule over the content.
-PLAN_VERSION = "plan-1"
+# plan-2: stored as .npz data (artify_core.pipeline.stored), no longer pickled; pickled plans are never read.
+PLAN_VERSION = "plan-2"
 
 
 def cuts_key(content_identity: str) -> str:
@@ -71,7 +72,7 @@ def cuts_object(key: str) -> str:
 
 
 def plan_object(key: str) -> str:
-    return f"plans/{key}.pickle"
+    return f"plans/{key}.npz"
 
 
 def keyframes_prefix(key: str) -> str:

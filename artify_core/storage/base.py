@@ -1,7 +1,9 @@
 """The artifact store interface: content-addressed blobs (chunks, keyframes, reports).
 
 Keys are relative POSIX paths such as ``chunks/3f2a….mp4``. Writers publish
-atomically: a reader sees a whole object or none.
+atomically: a reader sees a whole object or none. Every write records a digest
+of the bytes and every read checks it (``artify_core.storage.digest``): what a
+reader gets is exactly what was written, or ``DamagedEntryError``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,16 @@ class StorageError(InputError):
 
 class StorageUnavailableError(ArtifyError):
     """The store could not be reached even after retries (network, endpoint down)."""
+
+
+class DamagedEntryError(StorageError):
+    """An entry whose bytes are not those recorded when it was written (cut short, altered),
+    or that has no recorded digest. Callers that can compute it again remove it and do so
+    (``artify_core.storage.memo``)."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: damaged store entry: {reason}")
+        self.where, self.reason = where, reason
 
 
 @dataclass(frozen=True)
@@ -52,24 +64,35 @@ class ArtifactStore(Protocol):
         ...
 
     def put_file(self, key: str, source: Path) -> str:
-        """Publishes the file at ``source`` under ``key``; returns the key."""
+        """Publishes the file at ``source`` under ``key`` with the digest of its bytes; returns the key."""
         ...
 
     def fetch(self, key: str, destination: Path) -> Path:
-        """Copies the object to ``destination`` (a local file path); returns it."""
+        """Copies the object to ``destination`` (a local file path) and checks its digest; returns it.
+        ``DamagedEntryError`` (and nothing at ``destination``) when the bytes are not those written."""
         ...
 
     def local_path(self, key: str) -> Path | None:
-        """A local path to read the object in place, when the store has one."""
+        """A local path to read the object in place, when the store has one; unchecked: call
+        :meth:`verify` first."""
+        ...
+
+    def verify(self, key: str) -> None:
+        """Reads the object and checks its digest: ``DamagedEntryError`` when its bytes are not
+        those written, ``FileNotFoundError`` when absent."""
         ...
 
     def put_bytes(self, key: str, data: bytes) -> str: ...
 
-    def get_bytes(self, key: str) -> bytes: ...
+    def get_bytes(self, key: str) -> bytes:
+        """The object's bytes, checked against its digest (``DamagedEntryError``)."""
+        ...
 
     def list(self, prefix: str = "") -> Iterator[str]: ...
 
-    def delete(self, key: str) -> None: ...
+    def delete(self, key: str) -> None:
+        """Removes the object and its digest (nothing when absent)."""
+        ...
 
 
 def validate_key(key: str) -> str:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 from artify_core.storage.base import (
@@ -26,6 +26,7 @@ from artify_core.storage.base import (
 )
 from artify_core.foundation.environment import environment as artify_environment
 from artify_core.foundation.publish import temporary_sibling
+from artify_core.storage.digest import Digest, check_digest
 
 MiB = 1 << 20
 # S3 refuses parts below 5 MiB (except the last) and more than 10,000 parts.
@@ -36,8 +37,8 @@ _MISSING_OBJECT = {"404", "NoSuchKey", "NotFound"}
 _DENIED = {"403", "AccessDenied", "Forbidden", "AllAccessDisabled", "AccountProblem"}
 _BAD_CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken",
                     "TokenRefreshRequired", "InvalidClientTokenId", "UnrecognizedClientException"}
-
-
+# User metadata (x-amz-meta-*) an object's digest is recorded in when the store writes it.
+SHA256_METADATA, SIZE_METADATA = "artify-sha256", "artify-size"
 
 
 @dataclass(frozen=True)
@@ -169,17 +170,43 @@ class S3Store:
     def put_file(self, key: str, source: Path) -> str:
         name = self.object_key(key)
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        digest = Digest.of_file(source)
         self._require_bucket(key)
         with self._errors(key):
             # s3transfer aborts a multipart upload whose parts or completion fail.
             self.client.upload_file(str(source), self.bucket, name, Config=self._transfer,
-                                    ExtraArgs={"ContentType": content_type})
+                                    ExtraArgs={"ContentType": content_type, "Metadata": _metadata(digest)})
         return key
 
-    def fetch(self, key: str, destination: Path, *, if_match: str | None = None) -> Path:
-        """Downloads the object to ``destination`` (temp file beside it, then rename).
-        With ``if_match`` (an ETag from :meth:`stat`) it fails with ``StorageError``
-        rather than return the bytes of another version."""
+    def recorded(self, key: str) -> Digest | None:
+        """The digest recorded when ``key`` was written (its metadata); None when there is none."""
+        with self._errors(key):
+            head = self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
+        return _recorded(head)
+
+    def verify(self, key: str) -> None:
+        """Streams the object through sha256 (one GET, nothing written) and checks it."""
+        with self._errors(key):
+            response = self.client.get_object(Bucket=self.bucket, Key=self.object_key(key))
+            actual = Digest.of_blocks(response["Body"].iter_chunks(1 << 20))
+        check_digest(f"{self.uri}/{key}", _recorded(response), actual)
+
+    def fetch(self, key: str, destination: Path) -> Path:
+        """Downloads the version whose digest its metadata records (pinned to its ETag, see
+        :meth:`download`) and checks the bytes against it before renaming them into place."""
+        with self._errors(key):
+            head = self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
+        recorded, etag = _recorded(head), head["ETag"].strip('"')
+        where = f"{self.uri}/{key}"
+        return self.download(key, destination, if_match=etag,
+                             check=lambda temp: check_digest(where, recorded, Digest.of_file(temp)))
+
+    def download(self, key: str, destination: Path, *, if_match: str | None = None,
+                 check: Callable[[Path], None] | None = None) -> Path:
+        """Downloads the object as it is (an input of a user's, no digest of ours) to
+        ``destination`` (temp file beside it, then rename). With ``if_match`` (an ETag from
+        :meth:`stat`) it fails with ``StorageError`` rather than return the bytes of another
+        version; ``check(temp)`` may refuse the bytes before they are renamed into place."""
         name, destination = self.object_key(key), Path(destination)
         temp = temporary_sibling(destination)
         try:
@@ -188,6 +215,8 @@ class S3Store:
                     self._download_pinned(name, temp, f'"{if_match}"')
                 else:
                     self.client.download_file(self.bucket, name, str(temp), Config=self._transfer)
+            if check is not None:
+                check(temp)
             os.replace(temp, destination)
         except BaseException:
             temp.unlink(missing_ok=True)
@@ -225,13 +254,17 @@ class S3Store:
         name = self.object_key(key)
         self._require_bucket(key)
         with self._errors(key):
-            self.client.put_object(Bucket=self.bucket, Key=name, Body=data)
+            self.client.put_object(Bucket=self.bucket, Key=name, Body=data,
+                                   Metadata=_metadata(Digest.of_bytes(data)))
         return key
 
     def get_bytes(self, key: str) -> bytes:
         name = self.object_key(key)
         with self._errors(key):
-            return self.client.get_object(Bucket=self.bucket, Key=name)["Body"].read()
+            response = self.client.get_object(Bucket=self.bucket, Key=name)
+            data = response["Body"].read()
+        check_digest(f"{self.uri}/{key}", _recorded(response), Digest.of_bytes(data))
+        return data
 
     def list(self, prefix: str = "") -> Iterator[str]:
         """Store keys starting with ``prefix``, in S3's (byte-wise) order. Keys the
@@ -425,3 +458,13 @@ def _addressable(key: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _metadata(digest: Digest) -> dict[str, str]:
+    return {SHA256_METADATA: digest.sha256, SIZE_METADATA: str(digest.size)}
+
+
+def _recorded(response: dict[str, Any]) -> Digest | None:
+    """The digest in a HEAD or GET response's metadata; None when it records none."""
+    metadata = {k.lower(): v for k, v in (response.get("Metadata") or {}).items()}
+    return Digest.parse(f"sha256:{metadata.get(SHA256_METADATA, '')} {metadata.get(SIZE_METADATA, '')}")

@@ -15,8 +15,11 @@ from pathlib import Path, PurePosixPath
 
 from artify_core.errors import InputError, OutputError
 from artify_core.foundation.hashing import file_digest
-from artify_core.storage.base import validate_key
+from artify_core.foundation.filesystem import is_out_of_space, out_of_space
 from artify_core.foundation.publish import replace_atomically
+from artify_core.storage.base import StorageError, validate_key
+from artify_core.storage.local import LocalStore
+from artify_core.storage.memo import lookup
 from artify_core.storage.s3 import S3Store, parse_s3_uri
 
 
@@ -29,21 +32,30 @@ def materialize(uri: str | Path, scratch_dir: str | Path) -> Path:
     """A local file with the bytes of ``uri``.
 
     Local paths are returned as they are (no copy). An ``s3://`` object is
-    downloaded to ``scratch_dir/inputs/<digest of URI and ETag>/<its name>``
-    unless that file is already there, so reruns on an unchanged object download
-    nothing and a replaced object (new ETag) is fetched again. The download is
-    pinned to the ETag it was keyed by.
+    downloaded into the scratch folder's ``inputs/``, itself a local store, as
+    ``<digest of URI and ETag>/<its name>`` unless a whole copy is already
+    there, so reruns on an unchanged object download nothing and a replaced
+    object (new ETag) is fetched again. The download is pinned to the ETag it
+    was keyed by; a copy damaged since is reported, removed and fetched again
+    (``artify_core.storage.memo.lookup``).
     """
     if not is_remote(uri):
         return _local(uri)
-    store, key = _object_store(str(uri))
-    info = store.stat(key)
-    digest = hashlib.sha256(f"{uri}\x1f{info.etag}".encode()).hexdigest()[:24]
-    target = Path(scratch_dir) / "inputs" / digest / PurePosixPath(key).name
-    if target.is_file() and target.stat().st_size == info.size:
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return store.fetch(key, target, if_match=info.etag)
+    remote, key = _object_store(str(uri))
+    info = remote.stat(key)
+    version = hashlib.sha256(f"{uri}\x1f{info.etag}".encode()).hexdigest()[:24]
+    name = f"{version}/{PurePosixPath(key).name}"
+    downloads = LocalStore(Path(scratch_dir) / "inputs")
+    if not lookup(downloads, name):
+        downloads.write(name, lambda temp: remote.download(key, temp, if_match=info.etag,
+                                                           check=lambda got: _whole(got, info.size, str(uri))),
+                        info.size)
+    return downloads.local_path(name)
+
+
+def _whole(path: Path, size: int, uri: str) -> None:
+    if path.stat().st_size != size:
+        raise StorageError(f"{uri}: the download stopped at {path.stat().st_size} of {size} bytes; run again")
 
 
 def publish_file(local_path: str | Path, uri: str | Path) -> str:
@@ -69,6 +81,8 @@ def publish_file(local_path: str | Path, uri: str | Path) -> str:
             replace_atomically(target, lambda temp: shutil.copyfile(local_path, temp))
             Path(local_path).unlink()
     except OSError as error:
+        if is_out_of_space(error):
+            raise out_of_space(target, needed=Path(local_path).stat().st_size) from error
         raise OutputError(f"{uri}: cannot write the output ({error.strerror}); "
                           "choose a writable location") from error
     return str(uri)
@@ -144,6 +158,8 @@ def publish_bytes(data: bytes, uri: str | Path) -> str:
         target.parent.mkdir(parents=True, exist_ok=True)
         replace_atomically(target, lambda temp: temp.write_bytes(data))
     except OSError as error:
+        if is_out_of_space(error):
+            raise out_of_space(target, needed=len(data)) from error
         raise OutputError(f"{uri}: cannot write ({error.strerror}); choose a writable location") from error
     return str(uri)
 

@@ -11,7 +11,7 @@ import pytest
 
 from artify_core.storage import LocalStore
 from artify_core.storage.locks import lock_path, store_lock
-from artify_core.storage.memo import json_codec, pickle_codec, remembered
+from artify_core.storage.memo import data_codec, json_codec, remembered
 
 
 def test_locks_are_scoped_to_their_store(tmp_path):
@@ -67,5 +67,5 @@ def test_remembered_values_are_computed_once(tmp_path):
     second = remembered(store, "cuts/a.json", compute, json_codec())
     assert (first.value, first.cached, second.value, second.cached) == ({"cuts": [30, 76]}, False, first.value, True)
     assert calls == [1]
-    store.put_bytes("plans/b.pickle", b"written by another version")
-    assert remembered(store, "plans/b.pickle", lambda: 7, pickle_codec()).value == 7  # unreadable: recomputed
+    store.put_bytes("plans/b.npz", b"written by another version")
+    assert remembered(store, "plans/b.npz", lambda: 7, data_codec({})).value == 7  # unreadable: recomputed

@@ -64,7 +64,7 @@ def test_pinned_download_refuses_a_replaced_object(bucket, s3_client, tmp_path, 
     else:  # between the download's HEAD and its GET
         store.client.meta.events.register("after-call.s3.HeadObject", replace)
     with pytest.raises(InputError, match="changed while it was read"):
-        store.fetch("clip.mp4", tmp_path / "clip.mp4", if_match=etag)
+        store.download("clip.mp4", tmp_path / "clip.mp4", if_match=etag)
     assert list(tmp_path.iterdir()) == []
 
 
