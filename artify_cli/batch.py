@@ -49,8 +49,10 @@ def run_batch(args: argparse.Namespace) -> int:
 def _check(request: FolderRequest) -> None:
     """Styles and the source listing are checked before Prefect starts (one line, exit 2)."""
     from artify_core.batch import list_videos
+    from artify_core.pipeline.locations import check_schemes
     from artify_core.pipeline.preflight import check_styles
 
+    check_schemes(request)
     check_styles(request.style)
     for layer in (request.segmented.fg_style, request.segmented.bg_style):
         if layer and layer != [NO_STYLE]:

@@ -4,6 +4,12 @@
 * ``stylize-folder``: on a cron schedule, every new video under a folder or
   ``s3://`` prefix (``flows/stylize_folder.py``).
 
+Runs from the UI or the API stay inside their bounds: every location field of
+the run form admits ``s3://`` URIs and local paths only under
+``ARTIFY_ALLOWED_ROOTS`` (comma-separated; unset: object storage only), so the
+server refuses (HTTP 422) a run that names a file elsewhere on a worker, and the
+flows check again when they start.
+
 Both run on the process work pool ``artify-gpu``; a worker started from the
 same checkout (``prefect worker start --pool artify-gpu``) picks them up. The
 deployments point at this checkout's absolute path, so register them where the
@@ -22,14 +28,17 @@ minutes) and ``ARTIFY_WATCH_TIMEZONE`` (default UTC).
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 from artify_core.errors import InputError
-from artify_core.foundation.environment import WatchEnvironment, variable
-from artify_core.settings import FolderRequest, parse_request
+from artify_core.foundation.environment import WatchEnvironment, environment, variable
+from artify_core.pipeline.locations import LOCATION_FIELDS, MASK_FIELD, MASK_FILE, location_regex
+from artify_core.segmentation.masks import MASK_SOURCES
+from artify_core.settings import NO_STYLE, FolderRequest, parse_request
 
 REPO = Path(__file__).resolve().parents[1]
 WORK_POOL = "artify-gpu"
@@ -86,10 +95,51 @@ def stylize_folder_spec(watch: WatchEnvironment | None = None) -> DeploymentSpec
 SPECS = {"stylize-video": stylize_video_spec, "stylize-folder": stylize_folder_spec}
 
 
-def deploy(spec: DeploymentSpec, work_pool: str = WORK_POOL) -> None:
+def confined_schema(schema: dict[str, Any], roots: Sequence[str | Path]) -> dict[str, Any]:
+    """A flow's parameter schema (Prefect's, with ``definitions``) with every location field of
+    its request (``artify_core.pipeline.locations``) admitting only ``s3://`` URIs and absolute
+    paths under ``roots`` without '..' (no roots: object storage only). Registered with
+    ``enforce_parameter_schema``, the server refuses (HTTP 422) a run naming anything else."""
+    schema = copy.deepcopy(schema)
+    location = location_regex(roots)
+    masks = "|".join(name for name in MASK_SOURCES if name != "file")
+    for parameter in schema.get("properties", {}):
+        for path in (*LOCATION_FIELDS, MASK_FIELD):
+            field = _property(schema, parameter, path)
+            if field is None:
+                continue
+            if path == MASK_FIELD:  # mask files are read on the worker only
+                field["pattern"] = f"^(?:{masks}|{MASK_FILE}{location_regex(roots, s3=False)})$"
+            elif field.get("type") == "array":
+                field["items"]["pattern"] = f"^(?:{location}|{NO_STYLE})$"
+            else:
+                field["pattern"] = f"^{location}$" if field.get("default") != "" else f"^(?:{location})?$"
+    return schema
+
+
+def _property(schema: dict[str, Any], parameter: str, path: str) -> dict[str, Any] | None:
+    """The schema of field ``path`` ("group.field") of ``parameter``'s model, through ``$ref``s."""
+    node: dict[str, Any] | None = schema["properties"][parameter]
+    for part in path.split("."):
+        node = _resolve(schema, node)
+        node = (node or {}).get("properties", {}).get(part)
+    return node
+
+
+def _resolve(schema: dict[str, Any], node: dict[str, Any] | None) -> dict[str, Any] | None:
+    while node is not None and ("$ref" in node or "allOf" in node):
+        reference = node["$ref"] if "$ref" in node else node["allOf"][0].get("$ref", "")
+        node = schema.get("definitions", {}).get(reference.rsplit("/", 1)[-1])
+    return node
+
+
+def deploy(spec: DeploymentSpec, work_pool: str = WORK_POOL, roots: Sequence[str | Path] | None = None) -> None:
+    """Registers ``spec``; runs may name local paths only under ``roots`` (default: ``ARTIFY_ALLOWED_ROOTS``)."""
     from prefect import Flow
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.deployments.runner import deploy as register
     from prefect.schedules import Cron
+    from prefect.utilities.callables import ParameterSchema
 
     path = REPO / spec.entrypoint.partition(":")[0]
     if not path.is_file():
@@ -98,17 +148,20 @@ def deploy(spec: DeploymentSpec, work_pool: str = WORK_POOL) -> None:
                                           collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
                    if spec.max_concurrent else None)
     # A local source: the worker runs the flow from this same directory (no image, no git pull).
-    Flow.from_source(source=str(REPO), entrypoint=spec.entrypoint).deploy(
+    deployment = Flow.from_source(source=str(REPO), entrypoint=spec.entrypoint).to_deployment(
         name=spec.name,
-        work_pool_name=work_pool,
         description=spec.description,
         schedules=[Cron(spec.cron, timezone=spec.timezone)] if spec.cron else None,
         parameters=spec.parameters,
         concurrency_limit=concurrency,
         tags=TAGS,
-        build=False,
-        push=False,
+        enforce_parameter_schema=True,
     )
+    # Prefect derives the schema from the flow's signature and offers no argument to refine it.
+    schema = deployment._parameter_openapi_schema.model_dump(exclude_none=True)
+    deployment._parameter_openapi_schema = ParameterSchema(
+        **confined_schema(schema, environment().roots if roots is None else roots))
+    register(deployment, work_pool_name=work_pool, build=False, push=False, print_next_steps_message=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """The ``preview`` flow: a few frames of a video per style, on one sheet shown as an artifact.
 
-fetch → render the sheet (the full run's model and settings) → artifact.
+check locations → fetch → render the sheet (the full run's model and settings) → artifact.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from prefect import flow
 
 from artify_core.foundation.paths import default_store_uri, scratch_dir
 from artify_core.settings import PreviewRequest
+from tasks.locations import check_locations
 from tasks.preview import publish_preview_artifact, render_preview_sheet
 from tasks.video import fetch_input, fingerprint
 
@@ -22,6 +23,7 @@ def preview(request: PreviewRequest) -> str:
     Args:
         request: the content, the styles to compare, the times to show and how to stylize.
     """
+    check_locations(request)
     content = fetch_input(request.content, "content")
     styles = [fetch_input(style, "style") for style in request.style]
     target = request.output or str(scratch_dir() / "previews" / f"{Path(request.content).stem}.preview.jpg")

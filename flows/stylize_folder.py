@@ -1,7 +1,7 @@
 """The ``stylize_folder`` flow: every video under a folder or ``s3://`` prefix,
 stylized into the same relative name under a destination.
 
-list → style identities and model version → for each video, at most
+check locations → list → style identities and model version → for each video, at most
 ``max_concurrent`` at once: skip when its manifest is current (or it failed
 before on the same bytes), else the ``stylize_video`` subflow then its
 manifest → summary table and links. A video that fails is reported with its
@@ -20,6 +20,7 @@ from artify_core.batch import BatchFailedError, BatchResult
 from artify_core.settings import FolderRequest
 from flows.stylize_video import stylize_video
 from tasks.folder import batch_parameters, list_folder, publish_batch_report, run_bounded, stylize_one
+from tasks.locations import check_locations
 from tasks.models import ModelSpec
 
 # Threads for the per-video tasks; the request's max_concurrent (at most this) bounds how many run at once.
@@ -33,6 +34,7 @@ def stylize_folder(request: FolderRequest) -> BatchResult | State:
     Args:
         request: where the videos are, where their outputs go, and how to stylize them.
     """
+    check_locations(request)
     listing = list_folder(request.source, request.destination)
     settings = request.settings()
     spec = ModelSpec.create(settings.model, settings.execution.device, settings.model_options)

@@ -1,9 +1,9 @@
 """The ``stylize_video`` flow: a content video and a style in, a stylized video out.
 
-check inputs and store → fetch → probe → fingerprint → content cuts → (style
+check locations, inputs and store → fetch → probe → fingerprint → content cuts → (style
 video → keyframes) → style plan → stylize each chunk (found in the store or
 stylized, smoothed along the flow, seamless across chunks) → assemble with the
-original audio → (evaluate) → publish.
+original audio → check every planned frame is there → (evaluate) → publish.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from artify_core.pipeline.preflight import check_video_request
 from artify_core.pipeline.styles import StyleInput, classify_style_sources, localized
 from artify_core.pipeline.stylize import ChunkHandover
 from artify_core.settings import NO_STYLE, ScheduleOptions, VideoRequest
+from artify_core.storage.local import DIGESTS
 from artify_core.storage.uri import is_remote
 from artify_core.temporal.smoothing import settings_from_options
 from artify_core.video import output_size
@@ -40,6 +41,7 @@ from tasks.artifacts import (
     publish_style_artifacts,
 )
 from tasks.evaluate import evaluate_output
+from tasks.locations import check_locations
 from tasks.models import ModelSpec
 from tasks.progress import add_listener, report_frames
 from tasks.runners import chunk_task_runner
@@ -47,6 +49,7 @@ from tasks.style import detect_cuts, extract_style_keyframes, prepare_style_plan
 from tasks.stylize import ChunkJob, ChunkOutcome, stylize_chunk_task
 from tasks.video import (
     assemble,
+    check_output,
     fetch_input,
     fingerprint,
     local_output_for,
@@ -86,6 +89,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
         request: the content, the style, where the output goes and how to stylize it.
     """
     started = time.monotonic()
+    check_locations(request)
     check_video_request(request)
     output = request.output or output_name(request.content)
     run = request.execution
@@ -153,6 +157,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
     assembled = assemble(store, [o.key for o in outcomes], info, local_output_for(output),
                          None if whole else excerpt.audio_window, [chunk.start for chunk in chunks])
     try:
+        check_output(assembled, excerpt.times, output)  # nothing short is ever published
         metrics = None
         if request.evaluate:
             metrics = evaluate_output(assembled, local_content, reference.references, plan, cuts,
@@ -164,8 +169,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
         published = publish_output(assembled, output)
         publish_result(facts, samples, store, name, content_id)
     finally:
-        if is_remote(output):
-            Path(assembled).unlink(missing_ok=True)
+        Path(assembled).unlink(missing_ok=True)  # published by now, or refused
     if is_remote(request.content):
         Path(local_content).unlink(missing_ok=True)  # downloaded for this run; the next one fetches its own
     result = StylizeResult(published, frames.frames, len(chunks), facts.chunks_cached, metrics)
@@ -260,9 +264,11 @@ def _sweep_leftovers(output: str, store: str) -> None:
     if not is_remote(output):
         target = Path(output).expanduser()
         sweep_parts(target.parent, target.name)
-    if not is_remote(store):  # a chunk or cached value whose copy into the store was cut short
-        for folder in (Path(store).expanduser() / name for name in ("chunks", "cuts", "plans")):
-            sweep_parts(folder)
+    if not is_remote(store):  # a chunk or cached value (or its digest) whose copy into the store was cut short
+        root = Path(store).expanduser()
+        for name in ("chunks", "cuts", "plans"):
+            sweep_parts(root / name)
+            sweep_parts(root / DIGESTS / name)
     sweep_scratch()
     sweep_scratch(scratch_dir() / "outputs")
     sweep_older_than(scratch_dir() / "inputs", DOWNLOADS_KEPT_S)

@@ -11,11 +11,13 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from artify_core.foundation.paths import scratch_dir
-from artify_core.foundation.publish import scratch_directory
+from artify_core.foundation.publish import scratch_directory, temporary_sibling
 from artify_core.images import labelled_grid
+from artify_core.pipeline.excerpt import check_complete
 from artify_core.pipeline.keys import chunk_object
 from artify_core.pipeline.preflight import check_frame_memory
 from artify_core.storage import open_store
+from artify_core.storage.memo import checked_local
 from artify_core.storage.uri import is_remote, materialize, publish_file, remote_identity
 from artify_core.video import (
     VideoInfo,
@@ -26,6 +28,7 @@ from artify_core.video import (
     probe_video,
     read_frames,
 )
+from artify_core.video.timing import FrameTimes
 from tasks.retries import transient_only
 
 
@@ -67,12 +70,17 @@ def assemble(store_uri: str, chunk_keys: list[str], info: VideoInfo, output: str
         raise FileNotFoundError(f"stylized chunks missing from the store {store_uri}: {missing[:3]}")
     audio = info.path if info.has_audio else None
     with scratch_directory("segments") as scratch:
-        segments = [store.local_path(key) or store.fetch(key, scratch / f"{i:05d}.mp4")
-                    for i, key in enumerate(objects)]
+        segments = [checked_local(store, key, scratch / f"{i:05d}.mp4") for i, key in enumerate(objects)]
         starts = None if first_frames is None else [info.times.time(f) - info.times.time(first_frames[0])
                                                       for f in first_frames]
         return str(concat_segments(segments, Path(output), audio_source=audio, audio_codec=info.audio_codec,
                                    audio_window=audio_window, starts=starts))
+
+
+@task(cache_policy=NO_CACHE, task_run_name="check output")
+def check_output(assembled: str, planned: FrameTimes, output: str) -> None:
+    """Fails the run, publishing nothing, unless the assembled video has every planned frame at its time."""
+    check_complete(assembled, planned, output=output)
 
 
 @task(cache_policy=NO_CACHE, task_run_name="sample output frames")
@@ -86,11 +94,12 @@ def output_samples(path: str, count: int = 4, height: int = 180) -> np.ndarray:
 
 @task(cache_policy=NO_CACHE, task_run_name="prepare output")
 def local_output_for(output: str) -> str:
-    """Where the output is assembled: itself when local, a scratch file of this process when it goes
-    to object storage (removed after the upload, or by a later run if this one dies)."""
+    """Where the output is assembled and checked before it is published: a temporary file beside a
+    local output (renamed into place), a scratch file of this process for object storage (removed
+    after the upload); either is removed by a later run if this one dies."""
     if not is_remote(output):
         check_writable(Path(output))
-        return output
+        return str(temporary_sibling(Path(output), Path(output).suffix))
     directory = scratch_dir() / "outputs"
     directory.mkdir(parents=True, exist_ok=True)
     return str(directory / f"artify-output-{os.getpid()}-{Path(output).name}")
@@ -99,9 +108,7 @@ def local_output_for(output: str) -> str:
 @task(cache_policy=NO_CACHE, task_run_name="publish output", retries=2, retry_delay_seconds=5,
       retry_condition_fn=transient_only)
 def publish_output(local: str, output: str) -> str:
-    """Uploads an assembled output to object storage, in one piece; local outputs are already in place."""
-    if not is_remote(output):
-        return output
+    """Publishes a checked output whole: renamed into place, or uploaded to object storage in one piece."""
     published = publish_file(local, output)
     Path(local).unlink(missing_ok=True)
     return published

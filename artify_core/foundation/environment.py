@@ -38,10 +38,18 @@ class ArtifyEnvironment(BaseSettings):
     server_idle_minutes: float = Field(10.0, gt=0, description="The local Prefect server that artify commands share "
                                                               "(when no PREFECT_API_URL is configured) stops after "
                                                               "this long without a command.")
+    allowed_roots: str = Field("", description="Directories under which runs from a deployment (the Prefect UI, "
+                                               "the API) may read and write local paths, comma-separated; empty: "
+                                               "s3:// URIs only. The CLI is not confined.")
 
     @property
     def cache_home(self) -> Path:
         return self.cache.expanduser()
+
+    @property
+    def roots(self) -> list[Path]:
+        """``allowed_roots`` as absolute paths."""
+        return [Path(root.strip()).expanduser().absolute() for root in self.allowed_roots.split(",") if root.strip()]
 
 
 class WatchEnvironment(BaseSettings):

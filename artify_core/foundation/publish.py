@@ -69,7 +69,8 @@ def process_alive(pid: int) -> bool:
 
 def sweep_parts(directory: Path, target_name: str | None = None) -> list[Path]:
     """Removes temporary files of dead processes in ``directory`` (only those of ``target_name``
-    when given); returns what was removed."""
+    when given, or of a temporary file of it: an output assembled under a temporary name is itself
+    written through one); returns what was removed."""
     removed = []
     try:
         entries = list(directory.iterdir())
@@ -77,12 +78,21 @@ def sweep_parts(directory: Path, target_name: str | None = None) -> list[Path]:
         return removed
     for path in entries:
         match = _PART.match(path.name)
-        if match is None or (target_name is not None and match["target"] != target_name):
+        if match is None or (target_name is not None and not _part_of(match["target"], target_name)):
             continue
         if not process_alive(int(match["pid"])):
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
+
+
+def _part_of(target: str, name: str) -> bool:
+    while target != name:
+        match = _PART.match(target)
+        if match is None:
+            return False
+        target = match["target"]
+    return True
 
 
 def sweep_scratch(root: Path | None = None) -> list[Path]:

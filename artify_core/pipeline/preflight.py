@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Sequence
 
 from artify_core.errors import InputError, OutputError
-from artify_core.pipeline.naming import output_name
+from artify_core.foundation.filesystem import check_can_create
 from artify_core.foundation.paths import default_store_uri
+from artify_core.pipeline.locations import check_schemes
+from artify_core.pipeline.naming import output_name
 from artify_core.settings import NO_STYLE, VideoRequest
 from artify_core.storage import open_store
 from artify_core.storage.uri import is_remote
@@ -40,6 +42,11 @@ def check_video_request(request: VideoRequest) -> Preflight:
     """Raises ``InputError`` naming the first file or value that cannot work."""
     from artify_core.video import check_writable, ensure_complete, output_size, probe_video
 
+    check_schemes(request)
+    output = request.output or output_name(request.content)
+    if not is_remote(output):  # first: refused in moments, not after the content is probed
+        check_writable(Path(output))
+        check_can_create(Path(output))
     info = None
     if not is_remote(request.content):
         info = ensure_complete(probe_video(request.content), allow_truncated=request.execution.allow_truncated)
@@ -51,12 +58,9 @@ def check_video_request(request: VideoRequest) -> Preflight:
     if request.encoding.encoder != "auto":
         resolve_encoder(request.encoding.encoder, request.execution.device)  # NVENC asked for where none opens
     open_store(request.execution.store or default_store_uri()).check()  # a dead store fails in seconds
-    output = request.output or output_name(request.content)
     if output == request.content or (not is_remote(output) and not is_remote(request.content)
                                      and Path(output).resolve() == Path(request.content).resolve()):
         raise OutputError(f"{output}: the output would overwrite the content video")
-    if not is_remote(output):
-        check_writable(Path(output))
     if request.report:
         check_report_dir(Path(request.report))
     return Preflight(info, output)
@@ -82,7 +86,9 @@ def check_report_dir(directory: Path) -> None:
     """An existing folder must take the report's files; a new one needs a writable parent."""
     from artify_core.video import check_writable
 
-    check_writable(directory / "report.md" if directory.is_dir() else directory)
+    target = directory / "report.md" if directory.is_dir() else directory
+    check_writable(target)
+    check_can_create(target, "report")
 
 
 def check_frame_memory(width: int, height: int, *, what: str, memory: int | None = None) -> None:

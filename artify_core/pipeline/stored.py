@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from artify_core.pipeline.styles import LayeredStylePlan, StylePlan
+from artify_core.storage.data import DataFormatError
 from artify_core.storage.memo import Codec, data_codec, json_codec
 
 # The classes a stored style plan may hold, by the name its file records: the plan, its schedule, and
@@ -46,5 +47,5 @@ def _frame_numbers(value: Any) -> list[int]:
 
 def _a_plan(value: Any) -> StylePlan | LayeredStylePlan:
     if not isinstance(value, (StylePlan, LayeredStylePlan)):
-        raise ValueError(f"expected a style plan, got a {type(value).__name__}")
+        raise DataFormatError(f"expected a style plan, got a {type(value).__name__}")
     return value

@@ -59,6 +59,15 @@ def test_sweeping_removes_only_dead_processes_files(tmp_path):
     assert sweep_parts(tmp_path) == [other]
 
 
+def test_sweeping_a_target_removes_the_temporaries_of_its_temporary(tmp_path):
+    dead = dead_pid()
+    assembled = f".out.mp4.{dead}.abc123.part.mp4"  # the output assembled under a temporary name ...
+    joining = tmp_path / f".{assembled}.{dead}.def456.part.mp4"  # ... and the joiner's own temporary of it
+    joining.write_bytes(b"x")
+    (tmp_path / f".{assembled}.{os.getpid()}.ghi789.part.mp4").write_bytes(b"live")
+    assert sweep_parts(tmp_path, "out.mp4") == [joining]
+
+
 def test_scratch_folders_of_dead_processes_are_swept(tmp_path):
     dead = tmp_path / f"artify-chunk-{dead_pid()}-x1"
     (dead / "chunk.mp4").parent.mkdir()

@@ -71,3 +71,32 @@ def test_bad_excerpts_are_one_line_errors(tiny_video):
         plan_excerpt(info, 10, "5")
     with pytest.raises(InputError, match="not a time"):
         plan_excerpt(info, 10, "1:xx")
+
+
+def test_an_output_must_show_every_planned_frame(tiny_video):
+    from artify_core.pipeline.excerpt import IncompleteOutputError, check_complete
+    from artify_core.video.timing import FrameTimes
+
+    planned = probe_video(tiny_video).times
+    check_complete(str(tiny_video), planned, output="out.mp4")
+    with pytest.raises(IncompleteOutputError, match=r"^out.mp4: the assembled video has 12 frames where 13 were "
+                                                    r"planned; nothing was published$"):
+        check_complete(str(tiny_video), FrameTimes(13, planned.fps), output="out.mp4")
+    # Twelve frames at a constant 25 fps are not the twelve frames of a variable-rate plan.
+    variable = FrameTimes(12, Fraction(20), Fraction(1, 1000), (*range(0, 440, 40), 480, 600))
+    with pytest.raises(IncompleteOutputError, match=r"^out.mp4: frame 11 of the assembled video is shown at "
+                                                    r"0.4400 s where the plan has 0.4800 s; nothing was published$"):
+        check_complete(str(tiny_video), variable, output="out.mp4")
+
+
+def test_a_variable_rate_output_must_keep_every_frame_time(vfr_clip):
+    from artify_core.pipeline.excerpt import IncompleteOutputError, check_complete
+    from artify_core.video.timing import FrameTimes
+
+    times = probe_video(vfr_clip).times
+    check_complete(str(vfr_clip), times, output="out.mp4")
+    moved = list(times.pts)
+    moved[60] += int(Fraction(1, 60) / times.time_base)  # frame 60 planned 1/60 s later
+    with pytest.raises(IncompleteOutputError, match=r"frame 60 of the assembled video is shown at"):
+        check_complete(str(vfr_clip), FrameTimes(times.frames, times.fps, times.time_base, tuple(moved)),
+                       output="out.mp4")
