@@ -7,7 +7,7 @@
 Runs from the UI or the API stay inside their bounds: every location field of
 the run form admits ``s3://`` URIs and local paths only under
 ``ARTIFY_ALLOWED_ROOTS`` (comma-separated; unset: object storage only), so the
-server refuses (HTTP 422) a run that names a file elsewhere on a worker, and the
+server refuses (HTTP 409) a run that names a file elsewhere on a worker, and the
 flows check again when they start.
 
 Both run on the process work pool ``artify-gpu``; a worker started from the
@@ -36,7 +36,7 @@ from typing import Any, Sequence
 
 from artify_core.errors import InputError
 from artify_core.foundation.environment import WatchEnvironment, environment, variable
-from artify_core.pipeline.locations import LOCATION_FIELDS, MASK_FIELD, MASK_FILE, location_regex
+from artify_core.pipeline.locations import LOCATION_FIELDS, MASK_FIELD, MASK_FILE, check_confined, location_regex
 from artify_core.segmentation.masks import MASK_SOURCES
 from artify_core.settings import NO_STYLE, FolderRequest, parse_request
 
@@ -80,6 +80,7 @@ def stylize_folder_spec(watch: WatchEnvironment | None = None) -> DeploymentSpec
                          "stylize-video")
     params = parse_request(FolderRequest, {"source": watch.source, "destination": watch.destination,
                                            "style": watch.styles})
+    check_confined(params, environment().roots)  # its scheduled runs are deployment runs too
     return DeploymentSpec(
         name="stylize-folder",
         entrypoint="flows/stylize_folder.py:stylize_folder",
@@ -99,7 +100,8 @@ def confined_schema(schema: dict[str, Any], roots: Sequence[str | Path]) -> dict
     """A flow's parameter schema (Prefect's, with ``definitions``) with every location field of
     its request (``artify_core.pipeline.locations``) admitting only ``s3://`` URIs and absolute
     paths under ``roots`` without '..' (no roots: object storage only). Registered with
-    ``enforce_parameter_schema``, the server refuses (HTTP 422) a run naming anything else."""
+    ``enforce_parameter_schema``, the server refuses a run naming anything else (Prefect 3.9 answers
+    HTTP 409: "Validation failed for field 'request.output'")."""
     schema = copy.deepcopy(schema)
     location = location_regex(roots)
     masks = "|".join(name for name in MASK_SOURCES if name != "file")

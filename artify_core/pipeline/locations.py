@@ -11,7 +11,7 @@ A run triggered from a deployment (the Prefect UI, the API) is further
 confined: local paths only under the roots the operator lists in
 ``ARTIFY_ALLOWED_ROOTS`` (none: object storage only), so no form entry reads or
 overwrites a file elsewhere on a worker. ``deployments/deploy.py`` makes the
-server refuse such runs (``location_pattern`` in the parameter schema);
+server refuse such runs (HTTP 409) (``location_pattern`` in the parameter schema);
 ``check_confined`` checks again when the run starts, on resolved paths (a
 symbolic link under a root cannot lead out of it).
 """

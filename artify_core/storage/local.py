@@ -101,7 +101,12 @@ class LocalStore:
             shutil.copyfile(source, temp)
             check_digest(str(source), recorded, Digest.of_file(temp))
 
-        replace_atomically(destination, copy_checked)
+        try:
+            replace_atomically(destination, copy_checked)
+        except OSError as error:
+            if is_out_of_space(error):
+                raise out_of_space(destination, needed=source.stat().st_size) from error
+            raise
         return destination
 
     def local_path(self, key: str) -> Path | None:
