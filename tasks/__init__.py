@@ -11,11 +11,15 @@ def _forward_library_warnings() -> None:
     warnings (a damaged store entry removed and computed again) belong in the run's logs too."""
     import logging
 
+    from prefect.context import FlowRunContext, TaskRunContext
     from prefect.logging.handlers import APILogHandler
 
     library = logging.getLogger("artify_core")
     if not any(isinstance(handler, APILogHandler) for handler in library.handlers):
-        library.addHandler(APILogHandler())
+        handler = APILogHandler()
+        # Outside a run (the CLI's checks, a test calling the library) there is no run to log to.
+        handler.addFilter(lambda record: FlowRunContext.get() is not None or TaskRunContext.get() is not None)
+        library.addHandler(handler)
 
 
 _forward_library_warnings()
