@@ -16,9 +16,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from artify_core.errors import OutputError, VideoError
-from artify_core.foundation.publish import describe_os_error
-from artify_core.video.writer import MP4_OPTIONS, check_writable, temporary_sibling
+from artify_core.errors import VideoError
+from artify_core.video.writer import MP4_OPTIONS, check_writable, os_error, temporary_sibling
 
 # Audio codecs an MP4 can carry as they are; anything else is re-encoded to AAC.
 MP4_AUDIO = {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"}
@@ -67,7 +66,7 @@ def concat_segments(
         return target
     except (OSError, av.error.FFmpegError) as error:
         if isinstance(error, OSError) and error.errno:
-            raise OutputError(describe_os_error(target, error)) from None
+            raise os_error(target, error) from None
         raise VideoError(f"{target}: joining {len(segments)} segments failed: {error}") from None
     finally:
         temp.unlink(missing_ok=True)

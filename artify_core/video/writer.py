@@ -22,6 +22,7 @@ from types import TracebackType
 import numpy as np
 
 from artify_core.errors import OutputError, VideoError
+from artify_core.foundation.filesystem import is_out_of_space, out_of_space
 from artify_core.foundation.publish import temporary_sibling as _temporary_sibling
 from artify_core.video.color import ENCODE_FILTERS, OUTPUT_COLORSPACE, OUTPUT_PRIMARIES, OUTPUT_RANGE, OUTPUT_TRANSFER
 from artify_core.video.encoders import NVENC_PRESETS
@@ -261,13 +262,18 @@ def _discard(pending: queue.Queue) -> None:
 def _output_error(path: Path, error: BaseException, what: str) -> Exception:
     """An ``OutputError`` that names the cause the user can act on (a full disk names its
     filesystem), a ``VideoError`` for anything else; programming errors pass through."""
-    from artify_core.foundation.publish import describe_os_error
-
     if isinstance(error, OSError) and error.errno is not None:
-        return OutputError(describe_os_error(path, error))
+        return os_error(path, error)
     if isinstance(error, (ValueError, TypeError)) and not _is_av_error(error):
         return error  # a bug, not a video problem: keep its type and traceback
     return VideoError(f"{path}: {what}: {getattr(error, 'strerror', None) or error}")
+
+
+def os_error(path: Path, error: OSError) -> Exception:
+    """What a failed write of ``path`` tells the user: a full file system named, or why it cannot write."""
+    if is_out_of_space(error):
+        return out_of_space(path)
+    return OutputError(f"{path}: cannot write it ({error.strerror or error}); choose a writable location")
 
 
 def _is_av_error(error: BaseException) -> bool:

@@ -100,3 +100,41 @@ def test_concat_keeps_frames_rate_and_audio(tmp_path, bunny):
     shifted = np.abs(back[1:] - frames[:-1]).mean(axis=(1, 2, 3))
     assert aligned.mean() < 6  # codec noise at 128x72
     assert (aligned[1:] < shifted).mean() > 0.9  # no frame dropped or duplicated at the joins
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 192 kB tmpfs: room for a few frames, not for a clip (needs root to mount)."""
+    import os
+    import subprocess
+
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small file system needs root")
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=192k", "tmpfs", str(mount)]).returncode != 0:
+        pytest.skip("this machine does not let tests mount a tmpfs")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_full_disk_is_named_and_leaves_nothing(small_disk, bikes):
+    from artify_core.errors import OutOfSpaceError
+
+    frames = read_frames(bikes, end=40)
+    with pytest.raises(OutOfSpaceError, match=f"out of space on the file system mounted at {small_disk} \\(tmpfs\\)"):
+        with VideoWriter(small_disk / "out.mp4", width=640, height=272, fps=Fraction(25), crf=0,
+                         preset="ultrafast") as writer:
+            writer.write(frames)
+    assert list(small_disk.iterdir()) == []
+
+
+def test_joining_onto_a_full_disk_is_named_and_leaves_nothing(small_disk, bikes, tmp_path):
+    from artify_core.errors import OutOfSpaceError
+
+    segment = tmp_path / "segment.mp4"
+    with VideoWriter(segment, width=640, height=272, fps=Fraction(25), crf=0, preset="ultrafast") as writer:
+        writer.write(read_frames(bikes, end=40))
+    with pytest.raises(OutOfSpaceError, match="out of space on the file system mounted at"):
+        concat_segments([segment, segment], small_disk / "joined.mp4")
+    assert list(small_disk.iterdir()) == []
