@@ -26,12 +26,17 @@ class ModelSpec:
         """The spec of model ``name`` with these options, resolved on this machine (no weights loaded)."""
         resolved = resolve_options(name, device=device, **(options or {}))
         device = resolved.pop("device")
-        return cls(name, device, tuple(sorted(resolved.items())))
+        return cls(name, device, _frozen(resolved))
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        """The builder's keyword arguments, nested options (a segmented model's base) as dicts again."""
+        return _thawed(self.options)
 
     @property
     def version(self) -> str:
         """The model's version (code + weights digest + what changes its pixels), without loading it."""
-        return model_version(self.name, device=self.device, **dict(self.options))
+        return model_version(self.name, device=self.device, **self.arguments)
 
     @property
     def resolved_device(self) -> str:
@@ -41,9 +46,22 @@ class ModelSpec:
     @property
     def stateful(self) -> bool:
         """Whether the model's output for a frame depends on earlier frames (it restarts at cuts)."""
-        return carries_state(self.name, **dict(self.options))
+        return carries_state(self.name, **self.arguments)
 
 
 @lru_cache(maxsize=4)
 def get_model(spec: ModelSpec) -> StylizationModel:
-    return load_model(spec.name, device=spec.device, **dict(spec.options))
+    return load_model(spec.name, device=spec.device, **spec.arguments)
+
+
+class _Nested(tuple):
+    """Sorted pairs that stood for a dict (so a spec stays hashable and turns back into arguments)."""
+
+
+def _frozen(options: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return _Nested((key, _frozen(value) if isinstance(value, dict) else value)
+                   for key, value in sorted(options.items()))
+
+
+def _thawed(pairs: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    return {key: _thawed(value) if isinstance(value, _Nested) else value for key, value in pairs}
