@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from artify_cli.options import add_options, request_from
-from artify_core.settings import NO_STYLE, FolderRequest
+from artify_core.settings import FolderRequest
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -50,11 +50,8 @@ def _check(request: FolderRequest) -> None:
     """Styles and the source listing are checked before Prefect starts (one line, exit 2)."""
     from artify_core.batch import list_videos
     from artify_core.pipeline.locations import check_schemes
-    from artify_core.pipeline.preflight import check_styles
+    from artify_core.pipeline.preflight import check_request_styles
 
     check_schemes(request)
-    check_styles(request.style)
-    for layer in (request.segmented.fg_style, request.segmented.bg_style):
-        if layer and layer != [NO_STYLE]:
-            check_styles(layer)
+    check_request_styles(request)
     list_videos(request.source, request.destination)

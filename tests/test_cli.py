@@ -150,3 +150,26 @@ def test_evaluate_needs_a_style(bikes_clip):
 def test_layer_styles_need_the_segmented_model(bikes_clip, starrynight):
     result = artify("stylize", str(bikes_clip), "--style", str(starrynight), "--fg-style", "none")
     assert_one_line_error(result, "segmented")
+
+
+@pytest.mark.slow
+def test_both_layer_styles_need_no_main_style(tmp_path, bikes):
+    """README: with both layers given, --style may be left out. The exact command, on 8 frames."""
+    import shutil
+
+    from artify_core.video import VideoWriter, probe_video, read_frames
+    from tests.conftest import shared_media
+
+    info = probe_video(bikes)
+    with VideoWriter(tmp_path / "clip.mp4", width=info.width, height=info.height, fps=info.fps,
+                     preset="ultrafast") as writer:
+        writer.write(read_frames(bikes, start=40, end=48))
+    for name in ("wave.jpg", "candy.jpg"):
+        shutil.copy(shared_media(f"style/{name}"), tmp_path / name)
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "ARTIFY_CACHE": str(tmp_path / "cache")}
+    result = subprocess.run([sys.executable, "-m", "artify_cli.main", "stylize", "clip.mp4", "--model", "segmented",
+                             "--fg-style", "wave.jpg", "--bg-style", "candy.jpg"], capture_output=True, text=True,
+                            cwd=tmp_path, env={**env, "PYTHONPATH": str(REPO)}, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "clip.stylized.mp4: 8 frames" in result.stdout
+    assert probe_video(tmp_path / "clip.stylized.mp4").frames == 8

@@ -19,7 +19,7 @@ from artify_core.foundation.filesystem import check_can_create
 from artify_core.foundation.paths import default_store_uri
 from artify_core.pipeline.locations import check_schemes
 from artify_core.pipeline.naming import output_name
-from artify_core.settings import NO_STYLE, VideoRequest
+from artify_core.settings import NO_STYLE, StylizeSettings, VideoRequest
 from artify_core.storage import open_store
 from artify_core.storage.uri import is_remote
 from artify_core.video.encoders import resolve_encoder
@@ -51,10 +51,7 @@ def check_video_request(request: VideoRequest) -> Preflight:
     if not is_remote(request.content):
         info = ensure_complete(probe_video(request.content), allow_truncated=request.execution.allow_truncated)
         check_frame_memory(*output_size(info, request.height), what=request.content)
-    check_styles(request.style)
-    for layer in (request.segmented.fg_style, request.segmented.bg_style):
-        if layer and layer != [NO_STYLE]:
-            check_styles(layer)
+    check_request_styles(request)
     if request.encoding.encoder != "auto":
         resolve_encoder(request.encoding.encoder, request.execution.device)  # NVENC asked for where none opens
     open_store(request.execution.store or default_store_uri()).check()  # a dead store fails in seconds
@@ -64,6 +61,16 @@ def check_video_request(request: VideoRequest) -> Preflight:
     if request.report:
         check_report_dir(Path(request.report))
     return Preflight(info, output)
+
+
+def check_request_styles(request: StylizeSettings) -> None:
+    """Every style a request names: the main one (left out when both layers have their own, as
+    the request's rule allows) and each layer's ('none' keeps a layer's pixels)."""
+    if request.style:
+        check_styles(request.style)
+    for layer in (request.segmented.fg_style, request.segmented.bg_style):
+        if layer and layer != [NO_STYLE]:
+            check_styles(layer)
 
 
 def check_styles(paths: Sequence[str]) -> None:
