@@ -14,6 +14,7 @@ request before either is loaded.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass
@@ -82,11 +83,35 @@ NO_STYLE = "none"
 MAX_HEIGHT = 4320
 
 
+def _form_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """The JSON schema as Prefect's run form and its server should read it.
+
+    * An optional value (``X | None``, default None) is described as a plain X that may be left
+      out: Prefect's form draws ``anyOf [X, null]`` as a switch between X and "None", and a typed
+      property without a default as a plain field; Prefect's validation (``preprocess_schema``)
+      accepts null for a property that is not required and has no default, so requests dumped
+      with their ``None`` values still pass. An optional choice keeps null among its values (the
+      form lists only the strings). What pydantic validates (None included) is unchanged.
+    * A request needs a style unless both layers have their own (``StylizeSettings._consistent``);
+      said here too, the server refuses such a run (HTTP 409) before a worker sees it.
+    """
+    for prop in schema.get("properties", {}).values():
+        members = prop.get("anyOf", [])
+        if len(members) == 2 and {"type": "null"} in members and prop.get("default", ...) is None:
+            plain = next(member for member in members if member != {"type": "null"})
+            del prop["anyOf"], prop["default"]
+            prop.update(plain)
+            if "enum" in plain:
+                prop["enum"] = [*plain["enum"], None]
+    if issubclass(model, StylizeSettings):
+        schema.update(copy.deepcopy(STYLE_RULE))
+
+
 class OptionGroup(BaseModel):
     """Base of every settings model: unknown keys are refused (a typo is an error,
     not a silently ignored option) and values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_form_schema)
 
     def changed(self) -> dict[str, Any]:
         """The fields whose value differs from the default."""
@@ -303,12 +328,23 @@ def _group(model: type[OptionGroup]) -> FieldInfo:
 
 
 
+# Both layers given their own style (``segmented.fg_style`` and ``segmented.bg_style``).
+_BOTH_LAYERS = {"required": ["segmented"], "properties": {"segmented": {
+    "required": ["fg_style", "bg_style"], "properties": {"fg_style": {"minItems": 1}, "bg_style": {"minItems": 1}}}}}
+# Unless both layers have a style, the main style is required; when both have, the model is segmented.
+STYLE_RULE = {"if": {"not": _BOTH_LAYERS},
+              "then": {"required": ["style"], "properties": {"style": {"minItems": 1}}},
+              "else": {"required": ["model"], "properties": {"model": {"const": "segmented"}}}}
+
+
 class StylizeSettings(OptionGroup):
     """How to stylize: shared by one video (``VideoRequest``) and a folder (``FolderRequest``)."""
 
     style: Annotated[list[str], Field(
         title="Style", description=f"Style images, each {_LOCATION} (several are mixed or scheduled), or "
-                                   "one style video whose styles are scheduled over the content."),
+                                   "one style video whose styles are scheduled over the content. Required, "
+                                   "unless the segmented model has both a foreground and a background "
+                                   "style."),
         Cli(metavar="IMAGE|VIDEO"), PLAN] = []
     model: Annotated[ModelName, Field(
         title="Model", description="arbitrary: fast feed-forward (Ghiasi et al.); gatys: per-frame "

@@ -87,8 +87,10 @@ def stylize_folder_spec(watch: WatchEnvironment | None = None) -> DeploymentSpec
         description=f"Stylize new videos under {params.source} into {params.destination}.",
         cron=watch.cron,
         timezone=watch.timezone,
-        # The whole request, defaults included: the run form opens filled in with them.
-        parameters={"request": params.model_dump(mode="json")},
+        # The whole request, defaults included: the run form opens filled in with them. Empty
+        # optional values are left out: the schema describes them as plain optional numbers
+        # (settings.py), which Prefect's check of a new deployment's parameters takes as not null.
+        parameters={"request": params.model_dump(mode="json", exclude_none=True)},
         max_concurrent=1,
     )
 
