@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from artify_core.errors import InputError
-from artify_core.images import load_image
+from artify_core.images import fitted_text, label_font, load_image
 from artify_core.keyframes.schedule import single_schedule
 from artify_core.models.base import StyleImage, StylizationModel
 from artify_core.pipeline.chunks import Chunk
@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 DEFAULT_FRACTIONS = (0.25, 0.5, 0.75)
 MAX_TIMES = 8
 CELL_WIDTH = 360
-_PAD, _LINE = 6, 14
+_PAD, _LINE = 6, 20
+_FONT_SIZE = 16  # pixels: readable at the sheet's own width
 
 
 @dataclass(frozen=True)
@@ -132,17 +133,17 @@ def _stylized_frame(info: VideoInfo, frame: int, model: StylizationModel, plan: 
 
 def _layout(columns: list[list[np.ndarray]], headers: Sequence[str], row_labels: Sequence[str],
             cell_width: int) -> np.ndarray:
-    font = ImageFont.load_default()
+    font = label_font(_FONT_SIZE)
     first = columns[0][0]
     cell_height = max(1, round(first.shape[0] * cell_width / first.shape[1]))
-    label_width = 7 * max(len(label) for label in row_labels) + 2 * _PAD
+    label_width = round(max(font.getlength(label) for label in row_labels)) + 2 * _PAD
     width = label_width + len(columns) * (cell_width + _PAD) + _PAD
     height = _LINE + 2 * _PAD + len(row_labels) * (cell_height + _PAD) + _PAD
     sheet = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(sheet)
     for c, header in enumerate(headers):
-        draw.text((label_width + c * (cell_width + _PAD) + _PAD, _PAD), header[:cell_width // 7], fill="black",
-                  font=font)
+        draw.text((label_width + c * (cell_width + _PAD) + _PAD, _PAD), fitted_text(header, cell_width, font),
+                  fill="black", font=font)
     for r, label in enumerate(row_labels):
         top = _LINE + 2 * _PAD + r * (cell_height + _PAD)
         draw.text((_PAD, top + cell_height // 2 - _LINE // 2), label, fill="black", font=font)

@@ -12,15 +12,19 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
+from artify_core.images import label_font
 from artify_core.metrics.results import ContactSample, EvaluationResult, ReportFiles
 
 PANEL_WIDTH = 480
-LABEL_HEIGHT = 18
+# Labels in pixels: readable where the sheet is shown scaled down (an artifact, a report page).
+LABEL_SIZE = 20
+LABEL_HEIGHT = 30
 
 
 def plot_per_frame(result: EvaluationResult, path: Path) -> Path:
     """Three stacked panels over time (the frames' real presentation times, when known, else frame
-    numbers): warping errors, SSIM, style distance; written as PNG."""
+    numbers): warping errors, SSIM, style distance; written as PNG. Each panel says which way is
+    better and where the content itself lies (its own warping error; SSIM 1)."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -32,13 +36,18 @@ def plot_per_frame(result: EvaluationResult, path: Path) -> Path:
     figure = Figure(figsize=(10, 7.5), layout="constrained")
     FigureCanvasAgg(figure)
     warp_axes, ssim_axes, style_axes = figure.subplots(3, 1, sharex=True)
+    figure.suptitle(f"{Path(result.stylized).name}: warping-error ratio {result.warping_error_ratio:.2f} "
+                    "(stylized ÷ content; the content itself scores 1.00, lower is steadier)")
     warp_axes.plot(frames, per_frame.warping_error, label=f"stylized (mean {result.warping_error:.2e})")
-    warp_axes.plot(frames, per_frame.warping_error_content, label=f"content (mean {result.warping_error_content:.2e})")
-    warp_axes.set(yscale="log", ylabel="warping error",
-                  title=f"{Path(result.stylized).name}: warping-error ratio {result.warping_error_ratio:.2f}")
+    warp_axes.plot(frames, per_frame.warping_error_content,
+                   label=f"content itself (mean {result.warping_error_content:.2e})")
+    warp_axes.axhline(result.warping_error_content, color="tab:orange", linestyle="--", linewidth=0.8)
+    warp_axes.set(yscale="log", ylabel="warping error\n(lower is steadier)")
     warp_axes.legend(loc="upper right")
-    ssim_axes.plot(frames, per_frame.ssim, color="tab:green")
-    ssim_axes.set(ylabel="SSIM vs content")
+    ssim_axes.plot(frames, per_frame.ssim, color="tab:green", label=f"stylized (mean {result.ssim:.3f})")
+    ssim_axes.axhline(1.0, color="tab:orange", linestyle="--", linewidth=0.8, label="content itself (1)")
+    ssim_axes.set(ylabel="SSIM vs content\n(higher keeps more structure)")
+    ssim_axes.legend(loc="lower right")
     scheduled = per_frame.style_distance_by_style is not None
     style_axes.plot(frames, per_frame.style_distance, color="tab:purple",
                     label="Gram distance (scheduled style)" if scheduled else "Gram distance")
@@ -50,7 +59,7 @@ def plot_per_frame(result: EvaluationResult, path: Path) -> Path:
         twin.plot(frames, per_frame.style_distance_embedding, color="tab:orange", label="embedding distance")
         twin.set(ylabel="embedding distance")
         twin.legend(loc="upper right")
-    style_axes.set(xlabel="time (s)" if timed else "frame", ylabel="Gram distance")
+    style_axes.set(xlabel="time (s)" if timed else "frame", ylabel="distance to the style\n(lower is closer)")
     style_axes.legend(loc="upper left")
     figure.savefig(path, dpi=100)
     return path
@@ -76,16 +85,19 @@ def _row(sample: ContactSample, panel_width: int) -> Image.Image:
     panel_height = max(1, round(height * panel_width / width))
     row = Image.new("RGB", (2 * panel_width, panel_height + LABEL_HEIGHT), "white")
     draw = ImageDraw.Draw(row)
+    font = label_font(LABEL_SIZE)
     for column, (label, pixels) in enumerate((("content", sample.content), ("stylized", sample.stylized))):
         panel = Image.fromarray(pixels).resize((panel_width, panel_height), Image.LANCZOS)
         row.paste(panel, (column * panel_width, LABEL_HEIGHT))
-        draw.text((column * panel_width + 4, 3), f"{label}, frame {sample.frame}", fill="black")
+        draw.text((column * panel_width + 6, (LABEL_HEIGHT - LABEL_SIZE) // 2), f"{label}, frame {sample.frame}",
+                  fill="black", font=font)
     return row
 
 
 # (name, result attribute, number format, what a good value looks like), in reading order.
 FIGURES = (
-    ("warping-error ratio", "warping_error_ratio", ".2f", "1.0 = as stable as the source; lower is steadier"),
+    ("warping-error ratio", "warping_error_ratio", ".2f",
+     "stylized ÷ content: 1.0 = as stable as the source (which scores 1.0); lower is steadier"),
     ("warping error (stylized)", "warping_error", ".3e", "Lai et al. 2018, masked MSE on 0–1"),
     ("warping error (content)", "warping_error_content", ".3e", "the source's own"),
     ("SSIM vs content", "ssim", ".3f", "luminance structure kept (1 = identical)"),

@@ -197,3 +197,11 @@ def excerpt_range(times: FrameTimes, start: str | float | Fraction | None = None
         raise InputError(f"--start {start} --duration {duration}: no frame of {what} is shown in that interval; "
                          "give a longer duration")
     return FrameRange(first, last, times.time(first), times.time(last))
+
+
+def rate_label(fps: Fraction) -> str:
+    """A frame rate as people write it: ``25``, ``29.97`` (30000/1001), ``23.976``, ``12.5``;
+    the exact fraction stays in ``VideoInfo.fps`` and ``fps_str``."""
+    if fps.denominator == 1:
+        return str(fps.numerator)
+    return f"{float(fps):.3f}".rstrip("0").rstrip(".")

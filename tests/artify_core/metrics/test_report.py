@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from artify_core.errors import InputError
+from artify_core.metrics.figures import LABEL_HEIGHT
 from artify_core.metrics.report import ContactSampler, evaluate_video
 from artify_core.video import VideoWriter, read_frames
 
@@ -60,7 +61,7 @@ def test_report_directory_holds_the_plot_sheet_and_markdown(videos, backbone, ma
     assert json.loads(files.json.read_text())["frames"] == 12
     with Image.open(files.plot) as plot, Image.open(files.contact_sheet) as sheet:
         assert plot.format == "PNG" and plot.width > 400
-        assert sheet.size == (960, 3 * (320 + 18))  # three rows of content | stylized at 480 px
+        assert sheet.size == (960, 3 * (320 + LABEL_HEIGHT))  # three rows of content | stylized at 480 px
     markdown = files.markdown.read_text()
     assert "per_frame.png" in markdown and "contact_sheet.png" in markdown and "warping-error ratio" in markdown
 
