@@ -22,29 +22,38 @@ from flows.stylize_video import stylize_video
 from tasks.folder import batch_parameters, list_folder, publish_batch_report, run_bounded, stylize_one
 from tasks.locations import check_locations
 from tasks.models import ModelSpec
+from tasks.stages import forget_stages, publish_failure, run_stages
 
 # Threads for the per-video tasks; the request's max_concurrent (at most this) bounds how many run at once.
 MAX_CONCURRENT = 16
 
 
-@flow(name="stylize-folder", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=MAX_CONCURRENT))
+@flow(name="stylize-folder", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=MAX_CONCURRENT),
+      on_failure=[publish_failure], on_completion=[forget_stages])
 def stylize_folder(request: FolderRequest) -> BatchResult | State:
-    """Stylizes every new video under a folder.
+    """Stylizes every new video under a folder. A failed run leaves a report of the stage it
+    stopped in and why (each failed video's own run leaves one too).
 
     Args:
         request: where the videos are, where their outputs go, and how to stylize them.
     """
     check_locations(request)
+    stages = run_stages()
+    stages.begin("list videos")
     listing = list_folder(request.source, request.destination)
+    stages.begin("identify styles and model")
     settings = request.settings()
     spec = ModelSpec.create(settings.model, settings.execution.device, settings.model_options)
     parameters = batch_parameters(settings, spec.version)
+    stages.begin("stylize videos")
     outcomes = run_bounded(stylize_one, [dict(item=item, settings=settings, parameters=parameters,
                                               stylize=stylize_video, retry_failed=request.retry_failed)
                                          for item in listing.items], request.max_concurrent)
+    stages.begin("report")
     result = BatchResult.collect(request.source, request.destination, outcomes, listing.refused)
     publish_batch_report(result)
     if result.failed:
+        stages.begin("stylize videos")  # the report is out: what failed is some videos' stylization
         error = BatchFailedError(result)
         return Failed(message=str(error), data=error)
     return result

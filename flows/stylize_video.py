@@ -8,7 +8,6 @@ original audio → check every planned frame is there → (evaluate) → publish
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -32,6 +31,7 @@ from artify_core.storage.uri import is_remote
 from artify_core.temporal.smoothing import settings_from_options
 from artify_core.video import output_size
 from artify_core.video.encoders import resolve_encoder
+from artify_core.video.timing import rate_label
 from tasks.artifacts import (
     ProgressArtifact,
     RunFacts,
@@ -46,14 +46,15 @@ from tasks.models import ModelSpec
 from tasks.progress import add_listener, report_frames
 from tasks.runners import chunk_task_runner
 from tasks.style import detect_cuts, extract_style_keyframes, prepare_style_plan
+from tasks.stages import forget_stages, publish_failure, run_stages
 from tasks.stylize import ChunkJob, ChunkOutcome, stylize_chunk_task
 from tasks.video import (
     assemble,
     check_output,
+    before_after,
     fetch_input,
     fingerprint,
     local_output_for,
-    output_samples,
     probe,
     publish_output,
 )
@@ -81,15 +82,16 @@ def run_name() -> str:
 
 
 @flow(name="stylize-video", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=1),
-      flow_run_name=run_name)
+      flow_run_name=run_name, on_failure=[publish_failure], on_completion=[forget_stages])
 def stylize_video(request: VideoRequest) -> StylizeResult:
-    """Stylizes one video.
+    """Stylizes one video. A failed run leaves a report of the stage it stopped in and why.
 
     Args:
         request: the content, the style, where the output goes and how to stylize it.
     """
-    started = time.monotonic()
     check_locations(request)
+    stages = run_stages()
+    stages.begin("check inputs")
     check_video_request(request)
     output = request.output or output_name(request.content)
     run = request.execution
@@ -101,6 +103,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
         update={"encoder": resolve_encoder(request.encoding.encoder, spec.device)})})
     label_run(spec)
 
+    stages.begin("fetch and probe")
     local_content = fetch_input(request.content, "content")
     info = probe(local_content, run.allow_truncated, request.height)
     content_id = fingerprint(request.content, "content")
@@ -108,8 +111,10 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
     schedules = _layer_schedules(request)
     needs_cuts = request.smoothing.smooth or request.evaluate or spec.stateful \
         or any(schedule.schedule == "scenes" for schedule in schedules.values())
+    stages.begin("content cuts")
     cuts = detect_cuts(local_content, store, keys.cuts_key(content_id)) if needs_cuts else []
 
+    stages.begin("styles")
     layers, identities = {}, []
     for layer, paths in _layer_paths(request).items():
         if paths == [NO_STYLE]:
@@ -131,8 +136,8 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
     excerpt = plan_excerpt(info, run.chunk_frames, request.start or None, request.duration or None)
     chunks, frames = excerpt.chunks, excerpt.frames
     width, height = output_size(info, request.height)
-    print(f"{name}: {info.width}x{info.height}, {info.frames} frames at {info.fps_str} fps ({info.duration:.2f} s; "
-          f"{info.times.describe()}) -> {width}x{height}; frames {frames.start}-{frames.end - 1} in {len(chunks)} "
+    print(f"{name}: {info.width}x{info.height}, {info.frames} frames at {rate_label(info.fps)} fps "
+          f"({info.duration:.2f} s; {info.times.describe()}) -> {width}x{height}; frames {frames.start}-{frames.end - 1} in {len(chunks)} "
           f"chunk(s) of up to {run.chunk_frames} frames; {spec.name} on {spec.resolved_device}; store {store}")
     settings_digest = request.output_digest()
     smoothing = settings_from_options(request.smoothing)
@@ -143,6 +148,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
     progress = ProgressArtifact(artifact_key(name, content_id, "progress"), frames.frames,
                                 f"stylizing {name}: {frames.frames} frames in {len(chunks)} chunk(s)")
     remove = add_listener(progress.advance)
+    stages.begin("stylize")
     try:
         if run.workers or run.dask_address:
             outcomes = stylize_chunks.with_options(
@@ -153,6 +159,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
     finally:
         remove()
 
+    stages.begin("assemble")
     whole = frames.frames == info.frames
     assembled = assemble(store, [o.key for o in outcomes], info, local_output_for(output),
                          None if whole else excerpt.audio_window, [chunk.start for chunk in chunks])
@@ -160,14 +167,19 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
         check_output(assembled, excerpt.times, output)  # nothing short is ever published
         metrics = None
         if request.evaluate:
+            stages.begin("evaluate")
             metrics = evaluate_output(assembled, local_content, reference.references, plan, cuts,
                                       request.report or _report_dir(output), store, name, content_id, frames.start)
-        facts = RunFacts(output, frames.frames, info.fps_str, float(frames.duration), width, height,
-                         Path(assembled).stat().st_size, spec.name, describe_style(request), len(chunks),
-                         sum(o.cached for o in outcomes), time.monotonic() - started)
-        samples = output_samples(assembled)
+        stages.begin("before/after")
+        loop = before_after(info, assembled, cuts, frames.start)
+        stages.begin("publish")
+        size = Path(assembled).stat().st_size
         published = publish_output(assembled, output)
-        publish_result(facts, samples, store, name, content_id)
+        stages.end()
+        facts = RunFacts(output, frames.frames, info.fps, float(frames.duration), width, height, size, spec.name,
+                         spec.precision, spec.resolved_device, describe_style(request), len(chunks),
+                         sum(o.cached for o in outcomes), dict(stages.seconds))
+        publish_result(facts, loop, store, name, content_id)
     finally:
         Path(assembled).unlink(missing_ok=True)  # published by now, or refused
     if is_remote(request.content):

@@ -1,8 +1,9 @@
 """What a person sees in Prefect's UI: the result, progress, the style schedule, keyframes, evaluation.
 
 Pictures must load in a browser wherever the run happened, so they are never ``file://`` links:
-with a local store they are inlined as small JPEG ``data:`` URIs (a thumbnail strip, not full
-frames); with an object store they are uploaded there and shown through presigned ``https`` links.
+with a local store they are inlined as ``data:`` URIs (compact JPEGs, and the result's
+before/after as an animated WebP of at most 290 kB); with an object store they are uploaded there
+and shown through presigned ``https`` links.
 Artifact keys carry the video's name and identity, so the catalog keeps each video's history.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -24,14 +26,16 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 
+from artify_core.before_after import BeforeAfter
 from artify_core.foundation.hashing import combine
-from artify_core.images import compact_jpeg, data_uri, jpeg_bytes, labelled_grid, load_image
+from artify_core.images import AnimatedImage, compact_jpeg, data_uri, jpeg_bytes, labelled_grid, load_image
+from artify_core.keyframes.contact_sheet import render_contact_sheet
 from artify_core.metrics.figures import figure_rows
 from artify_core.metrics.results import EvaluationResult
-from artify_core.keyframes.contact_sheet import render_contact_sheet
 from artify_core.pipeline.styles import LayeredStylePlan, StyleInput, StylePlan
 from artify_core.storage import open_store
 from artify_core.storage.uri import browser_url, is_remote
+from artify_core.video.timing import rate_label
 
 # A picture inlined in an artifact stays below this (Prefect keeps artifacts in its database).
 INLINE_BYTES = 150_000
@@ -131,50 +135,91 @@ class RunFacts:
 
     output: str
     frames: int
-    fps: str
+    fps: Fraction
     duration: float
     width: int
     height: int
     size_bytes: int
     model: str
+    precision: str
+    device: str
     style: str
     chunks: int
     chunks_cached: int
-    seconds: float
+    stages: dict[str, float]
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.stages.values())
+
+    @property
+    def frames_per_second(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else float("nan")
 
     def line(self) -> str:
-        return (f"{self.output}: {self.frames} frames, {self.duration:.2f} s at {self.fps} fps, "
-                f"{self.width}x{self.height}, {self.size_bytes / 1e6:.1f} MB; {self.model} with {self.style}; "
-                f"{self.chunks} chunk(s): {self.chunks - self.chunks_cached} stylized, {self.chunks_cached} from "
-                f"cache; {self.seconds:.1f} s")
+        return (f"{self.output}: {self.frames} frames, {self.duration:.2f} s at {rate_label(self.fps)} fps, "
+                f"{self.width}x{self.height}, {self.size_bytes / 1e6:.1f} MB; {self.model} ({self.precision}) on "
+                f"{self.device} with {self.style}; {self.chunks} chunk(s): {self.chunks - self.chunks_cached} "
+                f"stylized, {self.chunks_cached} from cache; {self.seconds:.1f} s, {self.frames_per_second:.1f} "
+                f"frames/s ({_stage_times(self.stages)})")
 
 
-def publish_result(facts: RunFacts, samples: np.ndarray | None, store_uri: str, name: str, identity: str) -> None:
-    """The result artifact (where the output is, what it is, what the run did, a few of its frames),
-    a link artifact to the output in object storage, and the same facts in one log line."""
-    location = facts.output
+def publish_result(facts: RunFacts, loop: BeforeAfter | None, store_uri: str, name: str, identity: str) -> None:
+    """The result artifact (where the output is, what it is, what the run did, a playable
+    before/after), a link artifact to the output in object storage, and the same facts in one
+    log line."""
     if is_remote(facts.output):
-        url = browser_url(facts.output, LINK_LIFETIME_S)
-        location = f"[{facts.output}]({url}) (link valid for 7 days)"
-        create_link_artifact(key=artifact_key(name, identity, "output"), link=url, link_text=Path(facts.output).name,
+        create_link_artifact(key=artifact_key(name, identity, "output"),
+                             link=browser_url(facts.output, LINK_LIFETIME_S), link_text=Path(facts.output).name,
                              description=f"the stylized video {facts.output}")
-    else:
-        location = f"`{facts.output}` (on the machine that ran it)"
-    table = [
-        "| | |", "| --- | --- |",
-        f"| output | {location} |",
-        f"| frames | {facts.frames} ({facts.duration:.2f} s at {facts.fps} fps) |",
-        f"| size | {facts.width}×{facts.height}, {facts.size_bytes / 1e6:.1f} MB |",
-        f"| model, style | {facts.model}, {facts.style} |",
-        f"| chunks | {facts.chunks - facts.chunks_cached} stylized, {facts.chunks_cached} from cache |",
-        f"| time | {facts.seconds:.1f} s |",
+    facts_list = [
+        f"- **output**: {location(facts.output)}",
+        f"- **video**: {facts.frames} frames, {facts.duration:.2f} s at {rate_label(facts.fps)} fps, "
+        f"{facts.width}×{facts.height}, {facts.size_bytes / 1e6:.1f} MB",
+        f"- **model**: {facts.model} ({facts.precision}) on {facts.device}, style {facts.style}",
+        f"- **chunks**: {facts.chunks - facts.chunks_cached} stylized, {facts.chunks_cached} from cache",
+        f"- **time**: {facts.seconds:.1f} s, {facts.frames_per_second:.1f} frames/s: {_stage_times(facts.stages)}",
     ]
-    frames = ["", picture(samples, "output frames", store_uri, identity + "output-frames")] \
-        if samples is not None and len(samples) else []
     create_markdown_artifact(key=artifact_key(name, identity, "result"),
-                             markdown="\n".join([f"## {Path(facts.output).name}", "", *table, *frames]),
+                             markdown="\n".join([f"## {Path(facts.output).name}", "", *facts_list, "",
+                                                 *_loop_section(loop, store_uri, identity)]),
                              description=f"result of stylizing {name}")
     get_run_logger().info(facts.line())
+
+
+def _loop_section(loop: BeforeAfter | None, store_uri: str, identity: str) -> list[str]:
+    if loop is None:
+        return ["No before/after: it could not be made (the run's logs say why)."]
+    window, image = loop.window, loop.image
+    return ["### Before / after", "",
+            f"Content on the left, stylized on the right: frames {window.start}–{window.end - 1} of the output, the "
+            f"{loop.seconds:.1f} s that move most, played at {image.fps:.3g} frames/s ({image.width}×{image.height}, "
+            f"{len(image.data) / 1000:.0f} kB).", "",
+            animation(image, "content | stylized", store_uri, identity + "before-after")]
+
+
+def animation(image: AnimatedImage, alt: str, store_uri: str, identity: str) -> str:
+    """Markdown playing ``image``: a presigned link to a copy in an object store, else inlined."""
+    if is_remote(store_uri):
+        key = f"pictures/{combine(identity, alt)[:32]}.{image.mime.split('/')[-1]}"
+        store = open_store(store_uri)
+        store.put_bytes(key, image.data)
+        return f"![{alt}]({store.presigned_url(key, LINK_LIFETIME_S)})"
+    return f"![{alt}]({data_uri(image.data, image.mime)})"
+
+
+def location(uri: str) -> str:
+    """Markdown for where a file is: a presigned link to an ``s3://`` object; a local path or an
+    ``s3://`` prefix as text (a browser refuses ``file://`` links; a prefix has no one URL)."""
+    if not is_remote(uri):
+        return f"`{uri}` (on the machine that ran it)"
+    if uri.endswith("/"):
+        return f"`{uri}`"
+    return f"[{uri}]({browser_url(uri, LINK_LIFETIME_S)}) (link valid for 7 days)"
+
+
+def _stage_times(stages: dict[str, float]) -> str:
+    return ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in stages.items())
 
 
 def publish_evaluation_artifacts(result: EvaluationResult, store_uri: str, name: str, identity: str) -> None:

@@ -5,11 +5,12 @@ one bad file cannot stop the others."""
 from __future__ import annotations
 
 import time
+from pathlib import PurePosixPath
 from typing import Any, Callable, Sequence
 
 from prefect import Task, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.artifacts import create_link_artifact, create_table_artifact
+from prefect.artifacts import create_table_artifact
 from prefect.futures import PrefectFuture, as_completed
 
 from artify_core.batch import (
@@ -32,12 +33,12 @@ from artify_core.batch import (
 from artify_core.errors import VideoError
 from artify_core.pipeline.naming import report_name
 from artify_core.settings import StylizeSettings, VideoRequest
-from artify_core.storage.uri import browser_url, remote_identity
+from artify_core.storage.uri import browser_url, is_remote, remote_identity
 
 # Presigned links in the UI outlive a run by a week, the longest SigV4 allows.
 LINK_LIFETIME_S = 7 * 24 * 3600
 # Files of an evaluation report worth a click (artify_core.metrics writes them).
-REPORT_LINKS = {"per_frame.png": "per-frame metrics plot", "contact_sheet.png": "contact sheet"}
+REPORT_LINKS = {"per_frame.png": "per-frame plot", "contact_sheet.png": "contact sheet"}
 
 
 @task(cache_policy=NO_CACHE, task_run_name="list videos")
@@ -101,17 +102,28 @@ def run_bounded(task: Task[..., VideoOutcome], calls: Sequence[dict[str, Any]], 
 
 @task(cache_policy=NO_CACHE, task_run_name="report batch")
 def publish_batch_report(result: BatchResult) -> None:
-    """A table of every video (status, output, reason) and a link to each new output:
-    presigned for ``s3://`` outputs, ``file://`` for local ones."""
-    create_table_artifact(key="stylize-folder-summary", table=result.table(),
+    """One table of every video: its status, a link to its output and to its evaluation report,
+    and why it failed. Prefect draws text cells as markdown, so links work in the table;
+    ``s3://`` ones are presigned, local files are named as paths (a browser refuses ``file://``)."""
+    create_table_artifact(key="stylize-folder-summary", table=summary_rows(result),
                           description=f"{result.summary()} -> {result.destination}")
-    for outcome in result.outcomes:
-        if outcome.status == "done" and outcome.output_uri:
-            create_link_artifact(link=browser_url(outcome.output_uri, LINK_LIFETIME_S),
-                                 link_text=f"{outcome.relative} stylized",
-                                 description=f"{outcome.output_uri} (an s3:// link expires after 7 days)")
-        if outcome.status == "done" and outcome.report_uri:
-            for name, text in REPORT_LINKS.items():
-                create_link_artifact(link=browser_url(f"{outcome.report_uri}/{name}", LINK_LIFETIME_S),
-                                     link_text=f"{outcome.relative}: {text}")
     get_run_logger().info(result.summary())
+
+
+def summary_rows(result: BatchResult) -> list[dict[str, Any]]:
+    """``BatchResult.table()`` with the output and report as markdown links."""
+    rows = []
+    for outcome, row in zip(result.outcomes, result.table()):
+        output = outcome.output_uri
+        row["output"] = _link(output, PurePosixPath(output).name) if output else ""
+        report = outcome.report_uri
+        row["report"] = " · ".join(_link(f"{report}/{name}", text) for name, text in REPORT_LINKS.items()) \
+            if report else ""
+        rows.append(row)
+    return rows
+
+
+def _link(uri: str, text: str) -> str:
+    if is_remote(uri):
+        return f"[{text}]({browser_url(uri, LINK_LIFETIME_S)})"
+    return f"`{uri}`"

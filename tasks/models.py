@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -42,6 +43,13 @@ class ModelSpec:
     def resolved_device(self) -> str:
         """The device the model runs on ("cpu", "cuda", "cuda:1" …)."""
         return self.device
+
+    @property
+    def precision(self) -> str:
+        """The arithmetic the model runs in (fp32, bf16, fp16), without loading it: named in its
+        version where the model has a choice (the arbitrary model and models built on it)."""
+        found = re.findall(r"\+(fp32|fp16|bf16)\b", self.version)
+        return found[0] if found else "fp32"
 
     @property
     def stateful(self) -> bool:

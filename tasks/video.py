@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
-
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from artify_core.batch import failure_reason
+from artify_core.before_after import BeforeAfter, render_before_after
 from artify_core.foundation.paths import scratch_dir
 from artify_core.foundation.publish import scratch_directory, temporary_sibling
-from artify_core.images import labelled_grid
 from artify_core.pipeline.excerpt import check_complete
 from artify_core.pipeline.keys import chunk_object
 from artify_core.pipeline.preflight import check_frame_memory
@@ -26,7 +25,6 @@ from artify_core.video import (
     ensure_complete,
     output_size,
     probe_video,
-    read_frames,
 )
 from artify_core.video.timing import FrameTimes
 from tasks.retries import transient_only
@@ -83,13 +81,16 @@ def check_output(assembled: str, planned: FrameTimes, output: str) -> None:
     check_complete(assembled, planned, output=output)
 
 
-@task(cache_policy=NO_CACHE, task_run_name="sample output frames")
-def output_samples(path: str, count: int = 4, height: int = 180) -> np.ndarray:
-    """A strip of ``count`` evenly spaced frames of the output, labelled with their numbers."""
-    info = probe_video(path)
-    indices = sorted({round(i * (info.frames - 1) / max(1, count - 1)) for i in range(count)})
-    cells = [(read_frames(path, start=i, end=i + 1, height=height, info=info)[0], [f"frame {i}"]) for i in indices]
-    return labelled_grid(cells, thumb_width=round(height * info.width / info.height), columns=count)
+@task(cache_policy=NO_CACHE, task_run_name="before/after")
+def before_after(content: VideoInfo, output: str, cuts: list[int], content_start: int) -> BeforeAfter | None:
+    """The result's playable before/after: the output's most moving seconds beside the content's
+    (``content_start``: the content frame the output starts at). None, with a warning, when it
+    cannot be made: the output is good, so its publication does not wait on a preview."""
+    try:
+        return render_before_after(content, output, cuts=cuts, content_start=content_start)
+    except Exception as error:
+        get_run_logger().warning("no before/after for %s: %s", output, failure_reason(error))
+        return None
 
 
 @task(cache_policy=NO_CACHE, task_run_name="prepare output")

@@ -66,6 +66,10 @@ class BatchResult:
 class BatchFailedError(ArtifyError):
     """Some videos of a batch failed (the others were published); ``result`` has them all."""
 
+    advice = ("Each failed video's reason is in the summary table: fix or replace those files and run again. A video "
+              "that failed for a reason of its own is not tried again until it changes, unless Retry failed videos "
+              "is on.")
+
     def __init__(self, result: BatchResult) -> None:
         first = result.failed[0]
         more = f" (and {len(result.failed) - 1} more)" if len(result.failed) > 1 else ""

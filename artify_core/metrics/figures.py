@@ -56,7 +56,7 @@ def plot_per_frame(result: EvaluationResult, path: Path) -> Path:
             style_axes.plot(frames, column, linewidth=0.8, linestyle=":", label=f"to style {style}")
     if per_frame.style_distance_embedding is not None:
         twin = style_axes.twinx()
-        twin.plot(frames, per_frame.style_distance_embedding, color="tab:orange", label="embedding distance")
+        twin.plot(frames, per_frame.style_distance_embedding, color="tab:brown", label="embedding distance")
         twin.set(ylabel="embedding distance")
         twin.legend(loc="upper right")
     style_axes.set(xlabel="time (s)" if timed else "frame", ylabel="distance to the style\n(lower is closer)")

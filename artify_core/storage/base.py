@@ -19,9 +19,13 @@ class StorageError(InputError):
     """A store cannot be used as configured: malformed URI, missing bucket, access
     denied, no credentials. The user can act on it (exit code 2 in the CLI)."""
 
+    advice = "Check the store's URI, its bucket and the worker's credentials for it (boto3's configuration)."
+
 
 class StorageUnavailableError(ArtifyError):
     """The store could not be reached even after retries (network, endpoint down)."""
+
+    advice = "Check that the object store is up and reachable from the worker, then run again."
 
 
 class DamagedEntryError(StorageError):

@@ -52,7 +52,8 @@ def test_prefect_checks_a_run_as_the_model_does(model, case):
     extra, problem = REQUESTS[case]
     request = {**({"content": "a.mp4"} if model is VideoRequest else {"source": "in", "destination": "out"}),
                **extra}
-    schema = {**_schema(model), "type": "object", "properties": {"request": {"$ref": f"#/definitions/{model.__name__}"}}}
+    schema = {**_schema(model), "type": "object",
+              "properties": {"request": {"$ref": f"#/definitions/{model.__name__}"}}}
     errors = [error.message for error in validate({"request": request}, schema)]
     if problem is None:
         assert errors == [] and model.model_validate(request)
