@@ -54,9 +54,8 @@ class BeforeAfter:
 
     image: AnimatedImage
     window: Window
-    seconds: float
-    width: int
-    height: int
+    seconds: float  # how long the window lasts in the video
+    whole: bool  # the window is all of the output (a short one)
 
 
 def pair_motion(frames: np.ndarray) -> np.ndarray:
@@ -83,18 +82,15 @@ def most_moving(motion: np.ndarray, length: int, cuts: Sequence[int] = (), offse
     return Window(offset + start, offset + start + length, float(scores[start]))
 
 
-def choose_window(info: VideoInfo, length: int, cuts: Sequence[int] = (), start: int = 0,
-                  end: int | None = None) -> Window:
-    """The most moving ``length`` frames of ``info``'s frames ``[start, end)`` (the run's excerpt).
+def choose_window(info: VideoInfo, length: int, cuts: Sequence[int] = ()) -> Window:
+    """The most moving ``length`` frames of ``info``'s video.
 
-    Short videos are measured end to end; longer ones on ``MAX_SCAN_FRAMES // length`` windows
-    spread evenly, each decoded with a seek."""
-    end = info.frames if end is None else end
-    length = max(1, min(length, end - start))
-    if end - start <= MAX_SCAN_FRAMES:
-        return most_moving(pair_motion(_small(info, start, end)), length, cuts, start)
-    count = max(2, MAX_SCAN_FRAMES // length)
-    starts = np.linspace(start, end - length, num=count).round().astype(int)
+    A short video is measured end to end; a longer one on ``MAX_SCAN_FRAMES // length`` windows
+    spread evenly, each decoded after a seek, so the cost stays that of ``MAX_SCAN_FRAMES`` frames."""
+    length = max(1, min(length, info.frames))
+    if info.frames <= MAX_SCAN_FRAMES:
+        return most_moving(pair_motion(_small(info, 0, info.frames)), length, cuts)
+    starts = np.linspace(0, info.frames - length, num=max(2, MAX_SCAN_FRAMES // length)).round().astype(int)
     windows = [most_moving(pair_motion(_small(info, int(s), int(s) + length)), length, cuts, int(s))
                for s in starts]
     return max(windows, key=lambda window: window.motion)
@@ -113,10 +109,10 @@ def render_before_after(content: VideoInfo, output: str | Path, *, cuts: Sequenc
     width, height = panel_size(out_info.width, out_info.height)
     after = _frames(out_info, chosen.start, chosen.end, height)
     before = _frames(content_info, content_start + chosen.start, content_start + chosen.end, height)
-    frames = len(after) if len(before) == len(after) else min(len(before), len(after))
+    frames = min(len(before), len(after))
     pairs = np.concatenate([_fit(before[:frames], width), _fit(after[:frames], width)], axis=2)
-    image = animated_image(pairs, fps, max_bytes=max_bytes)
-    return BeforeAfter(image, chosen, float(chosen.frames / fps), image.width, image.height)
+    return BeforeAfter(animated_image(pairs, fps, max_bytes=max_bytes), chosen, float(chosen.frames / fps),
+                       chosen.frames == out_info.frames)
 
 
 def panel_size(width: int, height: int, pixels: int = PANEL_PIXELS) -> tuple[int, int]:

@@ -1,22 +1,27 @@
-"""What the Prefect artifacts cost a run (issue 14): time spent making them, and their sizes.
+"""What the Prefect artifacts cost a run (issues 14 and 25): time spent making them, and their sizes.
 
-Runs the ``stylize_video`` flow on the whole of bikes.mp4 (starrynight, device cpu,
-``evaluate=True`` so the evaluation artifacts are made too, a fresh store under
-``--out``: nothing from cache) inside ``prefect_test_harness()``. For the length of
+Runs the ``stylize_video`` flow on the whole of bikes.mp4 (starrynight, device cpu, a
+fresh store under ``--out``: nothing from cache; default settings, ``--evaluate`` adds
+the evaluation and its artifacts) inside ``prefect_test_harness()``. For the length of
 the run every function that makes or updates an artifact is wrapped in a timer:
 ``tasks.artifacts``' public functions and ``ProgressArtifact``'s methods (as the
-flow and the tasks import them), ``output_samples`` (the result artifact's strip of
-output frames: only the artifact uses it), and Prefect's ``create_*_artifact`` /
-``update_progress_artifact`` as the calling modules see them. The timer adds up the
-wall time during which any wrapped call is under way (one shared depth counter
-under a lock: nested calls and calls overlapping in other threads are not counted
-twice). It prints the run's seconds, the seconds in artifact code, their share,
-the number of calls (outermost, and all with a per-function breakdown), then reads
-the run's artifacts back through the Prefect API and prints each one's key, type
-and size of its ``data`` in bytes (UTF-8 of a string, else of its JSON), and the
-largest.
+flow and the tasks import them), ``before_after`` (the result's loop: only the
+artifact uses it), and Prefect's ``create_*_artifact`` / ``update_progress_artifact``
+as the calling modules see them. The timer adds up the wall time during which any
+wrapped call is under way (one shared depth counter under a lock: nested calls and
+calls overlapping in other threads are not counted twice). It prints the run's
+seconds, the seconds in artifact code, their share, the number of calls (outermost,
+and all with a per-function breakdown), then reads the run's artifacts back through
+the Prefect API and prints each one's key, type and size of its ``data`` in bytes
+(UTF-8 of a string, else of its JSON), and the largest.
+
+Then the time the before/after adds, as ``--pairs`` interleaved A/B reruns of the same
+request served from the cache the first run filled (so the stylization, which would
+drown it, is not repeated): A makes the loop, B has ``before_after`` return None. It
+prints each pair's seconds, the median difference and the median ratio B/A.
 
     python bench/bench_artifacts.py [--out bench-out/artifacts] [--clip ../shared/media/content/bikes.mp4]
+                                    [--evaluate] [--pairs 3]
 
 Timings depend on the machine's load: re-measure on a quiet machine with this command.
 """
@@ -108,7 +113,7 @@ def patch_artifact_code(timer: ArtifactTimer) -> None:
                 timer.patch(module, name, name)
     for method in ("__init__", "advance"):  # the class object is shared by every importer
         timer.patch(tasks.artifacts.ProgressArtifact, method, f"ProgressArtifact.{method}")
-    timer.patch(flows.stylize_video, "output_samples", "output_samples (result artifact's frames)")
+    timer.patch(flows.stylize_video, "before_after", "before_after (result artifact's loop)")
     # Prefect's, as the calling modules see them (and the module itself, for imports made later).
     for module in (tasks.artifacts, tasks.preview, tasks.folder, prefect.artifacts):
         for name in PREFECT_FUNCTIONS:
@@ -142,6 +147,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "artifacts")
     parser.add_argument("--clip", type=Path, default=SHARED / "content" / "bikes.mp4")
     parser.add_argument("--style", default=str(SHARED / "style" / "starrynight.jpg"))
+    parser.add_argument("--evaluate", action="store_true", help="evaluate too (its artifacts and their time)")
+    parser.add_argument("--pairs", type=int, default=3, help="interleaved A/B reruns for the before/after's time")
     args = parser.parse_args()
     out = args.out.resolve()
     store = out / "store"
@@ -154,7 +161,7 @@ def main() -> None:
     from flows.stylize_video import stylize_video
 
     request = VideoRequest(content=str(args.clip), style=[args.style], output=str(out / f"{args.clip.stem}.mp4"),
-                           report=str(out / f"{args.clip.stem}.report"), evaluate=True,
+                           report=str(out / f"{args.clip.stem}.report"), evaluate=args.evaluate,
                            execution={"device": "cpu", "store": str(store)})
     timer = ArtifactTimer()
     with prefect_test_harness(server_startup_timeout=120):
@@ -179,13 +186,43 @@ def main() -> None:
             print(f"  {key}  {kind}  {size} bytes{note}")
         if rows:
             print(f"largest: {rows[0][0]} ({rows[0][1]}), {rows[0][2]} bytes")
+        pairs = before_after_pairs(stylize_video, request, args.pairs)
         summary = dict(clip=str(args.clip), frames=result.frames, run_seconds=run_seconds,
                        artifact_seconds=timer.seconds, share=timer.seconds / run_seconds,
                        outermost_calls=timer.outermost_calls, calls=dict(timer.calls),
                        inclusive_seconds=dict(timer.inclusive),
-                       artifacts=[dict(key=k, type=t, bytes=b) for k, t, b, _ in rows])
+                       artifacts=[dict(key=k, type=t, bytes=b) for k, t, b, _ in rows], before_after_pairs=pairs)
         (out / "summary.json").write_text(json.dumps(summary, indent=1))
         print(f"summary: {out / 'summary.json'}")
+
+
+def before_after_pairs(stylize_video, request, pairs: int) -> list[dict[str, float]]:
+    """Reruns served from the cache, with the loop (A) and without (B), interleaved A B A B …"""
+    import statistics
+
+    import flows.stylize_video
+
+    real = flows.stylize_video.before_after
+    measured = []
+    for _ in range(pairs):
+        seconds = {}
+        for arm in ("with", "without"):
+            flows.stylize_video.before_after = real if arm == "with" else (lambda *args, **kwargs: None)
+            try:
+                started = time.perf_counter()
+                state = stylize_video(request, return_state=True)
+                seconds[arm] = time.perf_counter() - started
+            finally:
+                flows.stylize_video.before_after = real
+            assert state.is_completed() and ": 0 stylized" in state.message, state.message
+        measured.append(seconds)
+        print(f"  rerun from cache with the before/after {seconds['with']:.2f} s, without {seconds['without']:.2f} s")
+    if measured:
+        added = statistics.median(m["with"] - m["without"] for m in measured)
+        ratio = statistics.median(m["without"] / m["with"] for m in measured)
+        print(f"before/after adds {added:.2f} s to a rerun from cache (median of {len(measured)} interleaved pairs; "
+              f"median ratio without/with {ratio:.3f})")
+    return measured
 
 
 if __name__ == "__main__":

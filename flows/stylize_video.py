@@ -105,7 +105,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
 
     stages.begin("fetch and probe")
     local_content = fetch_input(request.content, "content")
-    info = probe(local_content, run.allow_truncated, request.height)
+    info = probe(local_content, run.allow_truncated, request.height, request.content)
     content_id = fingerprint(request.content, "content")
     name = Path(request.content).name
     schedules = _layer_schedules(request)
@@ -137,8 +137,9 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
     chunks, frames = excerpt.chunks, excerpt.frames
     width, height = output_size(info, request.height)
     print(f"{name}: {info.width}x{info.height}, {info.frames} frames at {rate_label(info.fps)} fps "
-          f"({info.duration:.2f} s; {info.times.describe()}) -> {width}x{height}; frames {frames.start}-{frames.end - 1} in {len(chunks)} "
-          f"chunk(s) of up to {run.chunk_frames} frames; {spec.name} on {spec.resolved_device}; store {store}")
+          f"({info.duration:.2f} s; {info.times.describe()}) -> {width}x{height}; frames {frames.start}-"
+          f"{frames.end - 1} in {len(chunks)} chunk(s) of up to {run.chunk_frames} frames; {spec.name} on "
+          f"{spec.resolved_device}; store {store}")
     settings_digest = request.output_digest()
     smoothing = settings_from_options(request.smoothing)
     jobs = [ChunkJob(info, chunk, plan, spec, request.height, request.strength, request.style_scale, smoothing,
@@ -175,7 +176,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
         stages.begin("publish")
         size = Path(assembled).stat().st_size
         published = publish_output(assembled, output)
-        stages.end()
+        stages.begin("result")  # what the facts report is done
         facts = RunFacts(output, frames.frames, info.fps, float(frames.duration), width, height, size, spec.name,
                          spec.precision, spec.resolved_device, describe_style(request), len(chunks),
                          sum(o.cached for o in outcomes), dict(stages.seconds))

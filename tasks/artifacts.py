@@ -191,10 +191,10 @@ def _loop_section(loop: BeforeAfter | None, store_uri: str, identity: str) -> li
     if loop is None:
         return ["No before/after: it could not be made (the run's logs say why)."]
     window, image = loop.window, loop.image
+    which = "all of the output" if loop.whole else f"the {loop.seconds:.1f} s of the output that move most"
     return ["### Before / after", "",
-            f"Content on the left, stylized on the right: frames {window.start}–{window.end - 1} of the output, the "
-            f"{loop.seconds:.1f} s that move most, played at {image.fps:.3g} frames/s ({image.width}×{image.height}, "
-            f"{len(image.data) / 1000:.0f} kB).", "",
+            f"Content on the left, stylized on the right: frames {window.start}–{window.end - 1}, {which}, played "
+            f"at {image.fps:.3g} frames/s ({image.width}×{image.height}, {len(image.data) / 1000:.0f} kB).", "",
             animation(image, "content | stylized", store_uri, identity + "before-after")]
 
 

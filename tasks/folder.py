@@ -114,11 +114,11 @@ def summary_rows(result: BatchResult) -> list[dict[str, Any]]:
     """``BatchResult.table()`` with the output and report as markdown links."""
     rows = []
     for outcome, row in zip(result.outcomes, result.table()):
-        output = outcome.output_uri
+        output, report = outcome.output_uri, outcome.report_uri
         row["output"] = _link(output, PurePosixPath(output).name) if output else ""
-        report = outcome.report_uri
         row["report"] = " · ".join(_link(f"{report}/{name}", text) for name, text in REPORT_LINKS.items()) \
             if report else ""
+        row["reason"] = row.pop("reason")  # last: the longest
         rows.append(row)
     return rows
 

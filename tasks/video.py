@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 
 from artify_core.batch import failure_reason
 from artify_core.before_after import BeforeAfter, render_before_after
+from artify_core.errors import InputError
 from artify_core.foundation.paths import scratch_dir
 from artify_core.foundation.publish import scratch_directory, temporary_sibling
 from artify_core.pipeline.excerpt import check_complete
@@ -39,10 +40,17 @@ def fetch_input(uri: str, role: str) -> str:
 
 
 @task(cache_policy=NO_CACHE, task_run_name="probe content")
-def probe(path: str, allow_truncated: bool, height: int | None) -> VideoInfo:
-    """Cheap (two demux passes), so never cached: a cached probe could name a moved file."""
-    info = ensure_complete(probe_video(path), allow_truncated=allow_truncated)
-    check_frame_memory(*output_size(info, height), what=path)
+def probe(path: str, allow_truncated: bool, height: int | None, uri: str | None = None) -> VideoInfo:
+    """Cheap (two demux passes), so never cached: a cached probe could name a moved file. ``uri``:
+    where ``path`` was downloaded from, which messages name (the download's path means nothing
+    to the person who gave the URI)."""
+    try:
+        info = ensure_complete(probe_video(path), allow_truncated=allow_truncated)
+        check_frame_memory(*output_size(info, height), what=path)
+    except InputError as error:
+        if uri is None or uri == path:
+            raise
+        raise type(error)(str(error).replace(path, uri)) from error
     return info
 
 

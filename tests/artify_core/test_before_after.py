@@ -55,7 +55,7 @@ def test_render_before_after_puts_the_content_beside_the_output(tmp_path):
         with VideoWriter(path, width=64, height=48, fps=Fraction(25), crf=0, preset="ultrafast") as writer:
             writer.write(pixels)
     loop = render_before_after(probe_video(content), output, seconds=0.6, max_bytes=200_000)
-    assert loop.window.frames == 15 and loop.seconds == pytest.approx(0.6)
+    assert loop.window.frames == 15 and loop.seconds == pytest.approx(0.6) and not loop.whole
     assert loop.window.start <= 20 - 15  # the square leaves the frame after frame 20: still from there
     with Image.open(io.BytesIO(loop.image.data)) as image:
         assert image.size == (128, 48) and image.n_frames == 15

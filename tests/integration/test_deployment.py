@@ -1,11 +1,13 @@
-"""The folder deployment end to end, as in production: a real Prefect server, a
-real S3 server on loopback (SeaweedFS, as docker-compose runs it), a process work
-pool with a worker subprocess, and runs triggered through the API.
+"""The deployments end to end, as in production: a real Prefect server, a real S3
+server on loopback (SeaweedFS, as docker-compose runs it), a process work pool with
+a worker subprocess, and runs triggered through the API.
 
 Inputs are two 10-frame clips at 64 rows and one corrupt file in the bucket. The
-first run publishes two outputs with manifests and reports the corrupt file,
-leaving a failure record beside where its output would go; the second one skips
-all three without stylizing anything.
+first folder run publishes two outputs with manifests and reports the corrupt file,
+leaving a failure record beside where its output would go, one summary table with
+the outputs' links and the failure's reason, and failure reports; the second one
+skips all three without stylizing anything. The video deployment refuses a request
+without a style before a worker sees it, and runs one with both layer styles.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -155,7 +158,7 @@ def deployment(prefect_api, environment, workdir, bucket):
            "ARTIFY_WATCH_STYLE": f"s3://{BUCKET}/styles/starrynight.jpg",
            "ARTIFY_WATCH_CRON": "0 0 1 1 *"}  # yearly: no scheduled run during the test
     for args in ([sys.executable, "-m", "prefect", "work-pool", "create", POOL, "--type", "process"],
-                 [sys.executable, "-m", "deployments.deploy", "stylize-folder", "--pool", POOL]):
+                 [sys.executable, "-m", "deployments.deploy", "stylize-folder", "stylize-video", "--pool", POOL]):
         done = subprocess.run(args, env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
     worker = Process("worker", [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL,
@@ -182,9 +185,10 @@ def run(prefect_api: str, worker: Process, **parameters):
     return flow_run, seconds
 
 
-def api_figures(prefect_api: str, flow_run_id) -> tuple[list[dict], int, int, list[str]]:
+def api_figures(prefect_api: str, flow_run_id) -> tuple[list[dict], int, int, list[str], dict[str, str]]:
     """The run's summary table, its stylize-video subflow runs, the stylize-chunk task
-    runs anywhere below it (the chunk stage is a subflow of stylize-video), its links."""
+    runs anywhere below it (the chunk stage is a subflow of stylize-video), the links in
+    its artifacts, and the failure reports of the run and its subflows by key."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         ArtifactFilter,
@@ -215,13 +219,14 @@ def api_figures(prefect_api: str, flow_run_id) -> tuple[list[dict], int, int, li
             task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_=CHUNK_TASKS)))
         chunks = [run for run in chunks if re.fullmatch(rf"{CHUNK_TASKS} \d+", run.name)]
         every = client.read_artifacts(artifact_filter=ArtifactFilter(
-            flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
-        # A link artifact is stored as markdown: "[text](url)".
-        links = [re.fullmatch(r"\[.*\]\((.*)\)", a.data).group(1) for a in every
-                 if a.type == "markdown" and str(a.data).startswith("[")]
+            flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id, *(run.id for run in video_runs)])))
     assert len(artifacts) == 1
     table = artifacts[0].data
-    return (json.loads(table) if isinstance(table, str) else table), len(video_runs), len(chunks), links
+    table = json.loads(table) if isinstance(table, str) else table
+    links = [url for row in table for cell in row.values() if isinstance(cell, str)
+             for url in re.findall(r"\[[^\]]*\]\(([^)]+)\)", cell)]
+    failures = {a.key: a.data for a in every if (a.key or "").endswith("-failure")}
+    return table, len(video_runs), len(chunks), links, failures
 
 
 def bucket_keys(client) -> list[str]:
@@ -259,13 +264,21 @@ def test_folder_deployment_on_s3_then_rerun_skips(prefect_api, deployment, bucke
         video = bucket.get_object(Bucket=BUCKET, Key=f"outbox/{name}.stylized.mp4")["Body"].read()
         assert video[4:8] == b"ftyp" and len(video) > 1000
 
-    table, subflows, chunks, links = api_figures(prefect_api, first.id)
+    table, subflows, chunks, links, failures = api_figures(prefect_api, first.id)
     rows = {row["video"]: row for row in table}
     assert {v: r["status"] for v, r in rows.items()} == {"a.mp4": "done", "broken.mp4": "failed",
                                                          "trip/b.mov": "done"}
-    assert "broken.mp4" in rows["broken.mp4"]["reason"]
+    assert rows["broken.mp4"]["reason"].startswith(f"s3://{BUCKET}/inbox/broken.mp4: ")  # not the download's path
+    assert rows["broken.mp4"]["output"] == ""
+    assert rows["a.mp4"]["output"].startswith("[a.stylized.mp4](http")  # one table: links and reasons
     assert (subflows, chunks) == (3, 2)  # the corrupt file's subflow failed before its chunk stage
     assert len(links) == 6  # each output, its plot and its contact sheet
+    folder_report = next(text for key, text in failures.items() if key.startswith("inbox-"))
+    assert "- **stage**: stylize videos" in folder_report and "1 of 3 videos failed: broken.mp4" in folder_report
+    video_report = next(text for key, text in failures.items() if key.startswith("broken-"))
+    assert "- **stage**: check inputs" in video_report or "- **stage**: fetch and probe" in video_report
+    assert f"- **input**: [s3://{BUCKET}/inbox/broken.mp4](http://127.0.0.1:{s3_port}/{BUCKET}/inbox/" \
+        in video_report
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     for link in links:  # presigned URLs: no AWS configuration needed to follow them
         assert link.startswith(f"http://127.0.0.1:{s3_port}/{BUCKET}/outbox/") and SECRET not in link
@@ -275,11 +288,12 @@ def test_folder_deployment_on_s3_then_rerun_skips(prefect_api, deployment, bucke
 
     second, second_seconds = run(prefect_api, deployment)
     assert second.state.is_completed(), second.state.message
-    table, subflows, chunks, links = api_figures(prefect_api, second.id)
+    table, subflows, chunks, links, failures = api_figures(prefect_api, second.id)
     assert {r["video"]: r["status"] for r in table} == {"a.mp4": "skipped", "broken.mp4": "skipped-failed",
                                                         "trip/b.mov": "skipped"}
     assert "broken.mp4" in {r["video"]: r["reason"] for r in table}["broken.mp4"]
-    assert (subflows, chunks, len(links)) == (0, 0, 0)  # nothing was tried again
+    assert (subflows, chunks, len(failures)) == (0, 0, 0)  # nothing was tried again
+    assert len(links) == 2  # the outputs published by the first run
     assert bucket_keys(bucket) == keys  # nothing rewritten or added
 
     figures = {"first_run_s": round(first_seconds, 1), "rerun_s": round(second_seconds, 1),
@@ -289,3 +303,40 @@ def test_folder_deployment_on_s3_then_rerun_skips(prefect_api, deployment, bucke
     for name, value in figures.items():
         record_property(name, value)
     print(f"\nintegration figures: {figures}")
+
+
+def test_video_deployment_needs_a_style_unless_both_layers_have_one(prefect_api, deployment, workdir, bucket):
+    """The server refuses a run without a style before a worker sees it (the request model's JSON
+    schema says so); both layer styles of the segmented model stand in for it."""
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    status, body = _post(f"{prefect_api}/deployments/name/stylize-video/stylize-video", None)
+    assert status == 200
+    create = f"{prefect_api}/deployments/{body['id']}/create_flow_run"
+    clip = str(workdir / "clips" / "a.mp4")
+    status, refusal = _post(create, {"parameters": {"request": {"content": clip}}})
+    assert status == 409 and "style" in refusal["detail"], refusal
+
+    styles = REPO.parent / "shared" / "media" / "style"
+    request = {"content": clip, "output": str(workdir / "layers.mp4"), "model": "segmented",
+               "execution": {"device": "cpu", "store": str(workdir / "layers-store")},
+               "segmented": {"fg_style": [str(styles / "wave.jpg")], "bg_style": [str(styles / "candy.jpg")]}}
+    with temporary_settings({PREFECT_API_URL: prefect_api}):
+        flow_run = run_deployment("stylize-video/stylize-video", parameters={"request": request}, timeout=240,
+                                  poll_interval=1)
+    assert flow_run.state.is_completed(), f"{flow_run.state.message}\n" + deployment.tail()
+    assert "layers.mp4: 10 frames" in flow_run.state.message
+    assert flow_run.name == "a · fg wave / bg candy"
+
+
+def _post(url: str, payload: dict | None) -> tuple[int, dict]:
+    """(status, JSON body) of a request to the API: GET without a payload, else POST."""
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())

@@ -25,4 +25,4 @@ def test_one_table_holds_the_links_and_the_reasons(monkeypatch, tmp_path):
     assert "· [contact sheet](http" in rows["a.mp4"]["report"]
     assert rows["broken.mp4"]["output"] == "" and rows["broken.mp4"]["reason"].endswith("cut mid-stream")
     assert rows["c.mp4"]["output"] == "`/data/out/c.stylized.mp4`"  # browsers refuse file:// links
-    assert list(rows["a.mp4"]) == ["video", "status", "output", "reason", "frames", "seconds", "report"]
+    assert list(rows["a.mp4"]) == ["video", "status", "output", "frames", "seconds", "report", "reason"]
