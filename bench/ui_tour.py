@@ -175,6 +175,7 @@ def main() -> None:
     parser.add_argument("--style", default=str(SHARED / "style" / "starrynight.jpg"))
     parser.add_argument("--docs", help="write the README's screenshots here as JPEGs (docs/images/ui)")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers it started (finally below)
     out = Path(args.out).resolve()
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -380,7 +381,8 @@ def run_layers(api: str, deployment: str, inbox: Path, out: Path) -> None:
 
 
 def write_docs(out: Path, docs: Path) -> None:
-    """The README's screenshots as JPEGs (a tall page cut to its first 2600 rows)."""
+    """The README's screenshots as JPEGs: the run form whole at 1000 px wide, other tall pages cut to
+    their first 2600 rows."""
     from PIL import Image
 
     for stale in docs.glob("*.jpg"):
@@ -392,7 +394,9 @@ def write_docs(out: Path, docs: Path) -> None:
             continue
         with Image.open(source) as image:
             image = image.convert("RGB")
-            if image.height > 2600:
+            if name == "run_form":
+                image = image.resize((1000, round(image.height * 1000 / image.width)), Image.LANCZOS)
+            elif image.height > 2600:
                 image = image.crop((0, 0, image.width, 2600))
             buffer = io.BytesIO()
             image.save(buffer, format="JPEG", quality=80, optimize=True)
