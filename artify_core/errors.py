@@ -45,6 +45,7 @@ class OutOfSpaceError(OutputError):
 
 class WeightsUnavailableError(ArtifyError):
     """Model weights are not installed and cannot be fetched here."""
+
     advice = "Install the weights on the worker as the message says, then run again."
 
 

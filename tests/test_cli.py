@@ -166,10 +166,10 @@ def test_both_layer_styles_need_no_main_style(tmp_path, bikes):
         writer.write(read_frames(bikes, start=40, end=48))
     for name in ("wave.jpg", "candy.jpg"):
         shutil.copy(shared_media(f"style/{name}"), tmp_path / name)
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "ARTIFY_CACHE": str(tmp_path / "cache")}
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PYTHONPATH": str(REPO)}  # the session's cache
     result = subprocess.run([sys.executable, "-m", "artify_cli.main", "stylize", "clip.mp4", "--model", "segmented",
                              "--fg-style", "wave.jpg", "--bg-style", "candy.jpg"], capture_output=True, text=True,
-                            cwd=tmp_path, env={**env, "PYTHONPATH": str(REPO)}, timeout=600)
+                            cwd=tmp_path, env=env, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "clip.stylized.mp4: 8 frames" in result.stdout
     assert probe_video(tmp_path / "clip.stylized.mp4").frames == 8

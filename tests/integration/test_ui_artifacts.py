@@ -1,20 +1,14 @@
 """What the Prefect UI shows of a run, read back through a real server's API: a readable run name,
 tags with the model and device used, pictures that a browser can load (``data:`` or ``http(s)``
 URIs, never ``file://``), the result with the output's location and a playable before/after,
-progress at 100 %, and the report a failed run leaves."""
+progress at 100 %, and the report a failed run leaves. The session's Prefect server
+(``prefect_api`` in conftest)."""
 
 from __future__ import annotations
 
 import base64
 import io
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -22,35 +16,6 @@ from PIL import Image
 from artify_core.before_after import MAX_PREVIEW_BYTES
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def prefect_api(tmp_path_factory):
-    """``prefect server start`` on a free loopback port with its own PREFECT_HOME."""
-    from tests.s3server import free_ports
-
-    home = tmp_path_factory.mktemp("prefect-ui")
-    port = free_ports(1)[0]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update({"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
-    log = (home / "server.log").open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                               "--port", str(port)], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)
-    url = f"http://127.0.0.1:{port}/api"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            with opener.open(f"{url}/health", timeout=2):
-                break
-        except OSError:
-            assert server.poll() is None and time.monotonic() < deadline, (home / "server.log").read_text()[-2000:]
-            time.sleep(0.5)
-    yield url
-    os.killpg(server.pid, signal.SIGKILL)
-    server.wait(10)
 
 
 def test_a_run_shows_its_result_pictures_and_progress(prefect_api, tmp_path, bikes_clip, starrynight):
