@@ -58,11 +58,15 @@ def http_json(url: str, payload: dict | None = None, method: str | None = None) 
     data = json.dumps(payload).encode() if payload is not None else None
     request = urllib.request.Request(url, data=data, method=method or ("POST" if data else "GET"),
                                      headers={"Content-Type": "application/json"})
-    try:
-        with OPENER.open(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+    for attempt in range(3):
+        try:
+            with OPENER.open(request, timeout=30) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            # 503: the server's SQLite was locked (a busy machine); anything else is the answer.
+            if error.code != 503 or attempt == 2:
+                return error.code, json.loads(error.read() or b"null")
+            time.sleep(2)
 
 
 class Browser:
