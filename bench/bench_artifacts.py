@@ -21,7 +21,9 @@ drown it, is not repeated): A makes the loop, B has ``before_after`` return None
 prints each pair's seconds, the median difference and the median ratio B/A.
 
     python bench/bench_artifacts.py [--out bench-out/artifacts] [--clip ../shared/media/content/bikes.mp4]
-                                    [--evaluate] [--pairs 3]
+                                    [--evaluate] [--pairs 3] [--docs docs/artifacts.md]
+
+``--docs`` writes the figures to a page (the project's is docs/artifacts.md).
 
 Timings depend on the machine's load: re-measure on a quiet machine with this command.
 """
@@ -149,6 +151,7 @@ def main() -> None:
     parser.add_argument("--style", default=str(SHARED / "style" / "starrynight.jpg"))
     parser.add_argument("--evaluate", action="store_true", help="evaluate too (its artifacts and their time)")
     parser.add_argument("--pairs", type=int, default=3, help="interleaved A/B reruns for the before/after's time")
+    parser.add_argument("--docs", type=Path, help="write the figures to this markdown page")
     args = parser.parse_args()
     out = args.out.resolve()
     store = out / "store"
@@ -194,6 +197,8 @@ def main() -> None:
                        artifacts=[dict(key=k, type=t, bytes=b) for k, t, b, _ in rows], before_after_pairs=pairs)
         (out / "summary.json").write_text(json.dumps(summary, indent=1))
         print(f"summary: {out / 'summary.json'}")
+        if args.docs:
+            write_docs(summary, state.message, args.docs)
 
 
 def before_after_pairs(stylize_video, request, pairs: int) -> list[dict[str, float]]:
@@ -223,6 +228,36 @@ def before_after_pairs(stylize_video, request, pairs: int) -> list[dict[str, flo
         print(f"before/after adds {added:.2f} s to a rerun from cache (median of {len(measured)} interleaved pairs; "
               f"median ratio without/with {ratio:.3f})")
     return measured
+
+
+def write_docs(summary: dict, message: str, page: Path) -> None:
+    """The run's artifacts, their sizes and the before/after's A/B as a markdown page."""
+    import platform
+    import statistics
+
+    pairs = summary["before_after_pairs"]
+    lines = ["# Prefect artifacts of a run", "",
+             "Written by `python bench/bench_artifacts.py --docs docs/artifacts.md`: a default run (starrynight, "
+             f"cpu, nothing from cache) on `{Path(summary['clip']).name}`, {summary['frames']} frames, "
+             f"{'with' if any('evaluation' in a['key'] for a in summary['artifacts']) else 'without'} evaluation. "
+             f"Measured on {platform.processor() or platform.machine()}, {os.cpu_count()} cores, a machine shared "
+             "with other work: times are this run's, sizes are exact.", "",
+             f"The run: {message}", "",
+             "| artifact | type | bytes of data |", "| --- | --- | --- |",
+             *(f"| {a['key']} | {a['type']} | {a['bytes']:,} |" for a in summary["artifacts"]), "",
+             f"Artifact code took {summary['artifact_seconds']:.2f} s of the run's {summary['run_seconds']:.1f} s "
+             f"({100 * summary['share']:.2f} %), the before/after included.", ""]
+    if pairs:
+        added = statistics.median(p["with"] - p["without"] for p in pairs)
+        lines += ["## What the before/after adds", "",
+                  f"{len(pairs)} interleaved pairs of reruns served from the cache (so that the stylization does not "
+                  "drown it), with the before/after and with `before_after` returning nothing:", "",
+                  "| pair | with (s) | without (s) | difference (s) |", "| --- | --- | --- | --- |",
+                  *(f"| {k + 1} | {p['with']:.2f} | {p['without']:.2f} | {p['with'] - p['without']:.2f} |"
+                    for k, p in enumerate(pairs)), "",
+                  f"Median: the before/after adds {added:.2f} s to a run.", ""]
+    page.write_text("\n".join(lines))
+    print(f"written: {page}")
 
 
 if __name__ == "__main__":
