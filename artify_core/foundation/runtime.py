@@ -3,45 +3,18 @@
 ``let_idle_threads_sleep`` (the packages of the CLI, the flows and the tasks); importing this module
 changes nothing.
 
-OpenMP's idle threads. torch runs the model's operators on an OpenMP team (GNU libgomp
-in the Linux wheels) whose threads, between operators, spin on the CPU for a while before
-they sleep. Alone, that saves a wake-up per operator; here the model shares the cores
-with the decoder, the encoder, the flow threads and the smoother's passes, and the spinning takes their
-time. Measured end to end at 720p on the project's 2-core machine, three interleaved
-pairs each: smoothed 3.51-3.80 frames/s with spinning, 3.72-3.92 with sleeping threads
-(the process's CPU per frame 424-463 -> 397-421 ms); unsmoothed 4.07-4.70 and 4.15-4.49,
-the same within noise; the model alone 2-3 % slower in wall time at 3-4 % less CPU.
-libgomp reads the policy once, when torch loads it.
+OpenMP's idle threads: torch's OpenMP team spins between operators, taking the cores the
+decoder, the encoder, the flow threads and the smoother share with the model; sleeping threads
+made smoothed runs faster at no cost elsewhere. libgomp reads the policy once, when torch loads.
 
-Every frame the temporal stage and the models touch is a large array made and dropped
-within a frame's time (a 720p float frame is 11 MiB; the smoother makes about twenty a
-frame). Left to their defaults, the allocator and the kernel make each of them fresh
-memory, and fresh memory costs a page fault per 4 KiB page:
-
-* numpy asks for transparent huge pages (``madvise(MADV_HUGEPAGE)``) for every array
-  of 4 MiB or more; where the kernel's THP ``defrag`` setting is ``madvise`` (this
-  project's machines, and a common default) each is faulted in with direct compaction.
-  Measured (720p smoothing, one thread): 22.9 ms of system time per frame with, 8.8 without.
-* glibc's malloc serves blocks above its mmap threshold (128 KiB, rising up to 32 MiB
-  as blocks are freed) with fresh ``mmap``s, gives freed memory at the top of its heap
-  back to the kernel past 128 KiB, and gives each thread that contends an arena of its
-  own. ``reuse_freed_memory`` has the heap keep them instead. Measured on the project's
-  2-core machine (``bench/bench_temporal.py`` part 3's loop, ``bench/bench_memory.py``):
-
-  ==========================  ===============  ================  ==================
-  blocks from the heap        720p smoothing   720p end to end   4K: peak, s/frame
-  ==========================  ===============  ================  ==================
-  glibc's defaults            17-21 frames/s   3.4-3.6 frames/s  2.31 GB, 16.7
-  up to 32 MiB                17-21 frames/s   4.1-4.4 frames/s  2.29 GB, 8.1
-  up to 1 GiB                 22 frames/s      4.4-4.8 frames/s  2.8-2.9 GB, 5.7-6.6
-  ==========================  ===============  ================  ==================
-
-  (Each pass's speed over a few passes; 720p end to end without smoothing; 4K peak of the
-  Python process with smoothing.)
-  Up to 1 GiB the model's activations are reused too; but with 4K frames the freed
-  100 MB float frames leave holes between the 8-bit frames the smoother holds, and the
-  heap grows by half a gigabyte. So large blocks come from the heap only while a float
-  frame is at most 32 MiB (up to 1080p; there the peak grows 1.78 -> 2.05-2.16 GB).
+Fresh memory for every frame: the temporal stage and the models make and drop large arrays every
+frame, and left to the defaults each is fresh memory, a page fault per 4 KiB: numpy asks for
+transparent huge pages (faulted in with direct compaction where THP ``defrag`` is ``madvise``), and
+glibc's malloc serves large blocks with fresh ``mmap``s, trims freed memory and gives each
+contending thread an arena. ``prefer_small_pages`` and ``reuse_freed_memory`` have the heap keep
+frame-sized blocks instead; large blocks come from the heap only while a float frame is at most
+32 MiB (up to 1080p), since with 4K frames the freed float frames leave holes and the heap grows.
+The measurements behind each choice: docs/runtime.md.
 """
 
 from __future__ import annotations

@@ -16,19 +16,14 @@ from typing import Sequence
 
 from artify_core.foundation.hashing import combine, params_digest
 
-# The chunk stage: decode → model → temporal smoothing → encode.
-# chunk-4: explicit colour conversion (BT.709 tagged output), per-frame times for variable-rate video.
-# chunk-5: bidirectional temporal smoothing with texture restoration (issue 12), look-ahead past chunk ends.
-# chunk-6: a chunk's warm-up frames take the forward pass alone, so its backward windows start at its first frame.
-# chunk-7: the smoother's flow at 288 lines, not 360, on frames reduced by halving, then bilinear.
-# chunk-8: decoding and x264 encoding in-process (PyAV's FFmpeg 8), HDR tone-mapped by swscale.
+# Bump when the chunk stage (decode → model → temporal smoothing → encode) changes its output;
+# the history of bumps: docs/cache-keys.md.
 PIPELINE_VERSION = "chunk-8"
-# Scene cuts of a content video (temporal resets, scenes schedules, evaluation).
+# Bump when the scene cuts of a content video change (temporal resets, scenes schedules, evaluation).
 CUTS_VERSION = "cuts-1"
-# Keyframes of a style video (scenes, clustering, medoid keyframes).
+# Bump when the keyframes of a style video change (scenes, clustering, medoid keyframes).
 KEYFRAMES_VERSION = "keyframes-1"
-# The prepared styles and their schedule over the content.
-# plan-2: stored as .npz data (artify_core.pipeline.stored), no longer pickled; pickled plans are never read.
+# Bump when the prepared styles, their schedule over the content or their stored form change.
 PLAN_VERSION = "plan-2"
 
 

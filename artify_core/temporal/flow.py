@@ -8,27 +8,10 @@ there when the network allows) or from the file named by ``$ARTIFY_RAFT_WEIGHTS`
 Flows follow ``functional``'s convention: float32 (N, H, W, 2) in pixels,
 ``estimate(source, target)`` on the source's grid, pointing into the target.
 
-DIS presets and resolutions, measured on 40 frame pairs of each shared clip
-(2 CPU cores): time per flow, and the mean squared error of frame t against
-frame t-1 warped by the flow (0–1 scale; lower = the flow explains the motion
-better):
-
-=============  ===================  ===================
-DIS            bikes 640×272        bigbuckbunny 720p
-=============  ===================  ===================
-ultrafast      5 ms,  1.39e-3       23 ms, 1.62e-4
-fast           3 ms,  1.27e-3       14 ms, 1.79e-4
-fast, ½ res    2 ms,  2.20e-3       10 ms, 3.05e-4
-medium         11 ms, 0.90e-3       74 ms, 1.10e-4
-medium, ½ res  4 ms,  1.20e-3       33 ms, 1.62e-4
-=============  ===================  ===================
-
-"medium" at full resolution is the most accurate and the default here (the
-metrics use it). Temporal smoothing uses "fast" on frames of at most 288 lines
-(``motion``; ``smoothing.FLOW_HEIGHT`` has the measured trade): on the 720p clip a
-full-resolution flow smooths more (warping-error ratio 8.7 against 13.4) but costs
-ten times as much (a pair's flows and checks: 132 ms of one core against 12.5), and
-288 lines already meets the flicker target (``bench/bench_temporal.py``).
+The metrics use DIS "medium" at full resolution, the most accurate preset;
+temporal smoothing uses "fast" on frames of at most 288 lines (``motion``),
+which meets the flicker target at a tenth of a full-resolution flow's cost.
+The presets measured against each other: docs/temporal-coherence.md.
 """
 
 from __future__ import annotations

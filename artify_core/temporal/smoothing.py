@@ -32,29 +32,12 @@ estimated while the model stylizes (``TemporalSmoother.submit``); warping and
 blending on the model's device (``ops``: torch ``grid_sample`` on a GPU,
 OpenCV kernels on the CPU); the forward pass on a thread of its own, so the
 model never waits for it, and each window's backward pass on another while
-the forward pass fills the next (720p on 2 cores: 26 frames/s).
+the forward pass fills the next.
 
-Measured (``python bench/bench_temporal.py``; arbitrary model +
-starrynight.jpg, stylized videos encoded at crf 18 and scored by
-``artify_core.metrics`` with DIS "medium" at full resolution, so not the flow
-the smoother follows; warping-error ratio / Gram distance / SSIM, cuts left out):
-
-=====================================  ======================  ======================
-method                                 bikes.mp4               bigbuckbunny_720p
-=====================================  ======================  ======================
-per-frame                              60.4 / 0.1162 / 0.304   80.9 / 0.0986 / 0.327
-forward 0.5, strict masks (gen. 1)     21.3 / 0.1203 / 0.364   22.1 / 0.0975 / 0.390
-long-term 0.7                          18.4 / 0.1187 / 0.339   23.9 / 0.0961 / 0.376
-gradient 0.9, λ = 1                    –                       46.8 / 0.0970 / 0.336
-bidirectional 0.7, no detail           6.7 / 0.1444 / 0.443    6.4 / 0.0992 / 0.470
-bidirectional 0.7, flow at 360 lines   11.3 / 0.1254 / 0.359   12.2 / 0.0961 / 0.397
-bidirectional 0.7 (the default: 288)   11.3 / 0.1254 / 0.359   13.4 / 0.0961 / 0.398
-=====================================  ======================  ======================
-
-Only the bidirectional method with texture restoration meets the flicker target
-(ratio ≤ 0.2 × per-frame) with the style kept (Gram ≤ 1.10 ×) and SSIM ≥ per-frame
-on both clips; following the flow at 288 lines rather than 360 still does, at 60 % of
-the flow's cost. The README has every row measured.
+The default (bidirectional, with texture restoration, flow at 288 lines) is the
+only method measured to meet the flicker target (warping-error ratio ≤ 0.2 ×
+per-frame) with the style kept on both shared clips; the measurements and the
+bench that makes them (``bench/bench_temporal.py``): docs/temporal-coherence.md.
 """
 
 from __future__ import annotations

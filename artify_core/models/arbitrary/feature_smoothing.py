@@ -1,115 +1,13 @@
 """Feature-level temporal stabilisation inside the arbitrary model (arbitrary-only).
 
-The source design's proposed next step was to "identify the layer with
-maximum variation across video frames and normalise it to reduce flicker".
-``bench/bench_feature_variation.py`` measured, per conditional instance norm,
-how much its activations and its per-channel statistics move between
-consecutive frames of static content (fp32, 360 px high, 24 frames; ``still``
-is one bunny frame with fresh noise and JPEG re-encoding per copy):
-
-| layer | still act / mean / std | bunny act / mean / std | bikes act / mean / std |
-|---|---|---|---|
-| residual.0.norm1 | 0.0633 / 0.0012 / 0.0012 | 0.1557 / 0.0021 / 0.0030 | 0.3392 / 0.0082 / 0.0138 |
-| residual.0.norm2 | 0.1141 / 0.0005 / 0.0013 | 0.2405 / 0.0007 / 0.0026 | 0.5515 / 0.0042 / 0.0104 |
-| residual.1.norm1 | 0.0979 / 0.0005 / 0.0013 | 0.2053 / 0.0008 / 0.0025 | 0.4601 / 0.0025 / 0.0093 |
-| residual.1.norm2 | 0.1384 / 0.0005 / 0.0015 | 0.2551 / 0.0007 / 0.0024 | 0.5807 / 0.0040 / 0.0087 |
-| residual.2.norm1 | 0.1036 / 0.0005 / 0.0014 | 0.1703 / 0.0006 / 0.0024 | 0.3959 / 0.0021 / 0.0083 |
-| residual.2.norm2 | 0.2044 / 0.0006 / 0.0017 | 0.2935 / 0.0007 / 0.0027 | 0.7182 / 0.0037 / 0.0086 |
-| residual.3.norm1 | 0.1498 / 0.0003 / 0.0016 | 0.2256 / 0.0005 / 0.0022 | 0.5617 / 0.0021 / 0.0078 |
-| residual.3.norm2 | 0.2033 / 0.0007 / 0.0018 | 0.2913 / 0.0008 / 0.0024 | 0.7674 / 0.0032 / 0.0095 |
-| residual.4.norm1 | 0.1372 / 0.0003 / 0.0019 | 0.1987 / 0.0004 / 0.0026 | 0.5046 / 0.0021 / 0.0093 |
-| residual.4.norm2 | 0.2147 / 0.0007 / 0.0023 | 0.2849 / 0.0008 / 0.0028 | 0.7174 / 0.0030 / 0.0096 |
-| expand.0.norm | 0.1975 / 0.0002 / 0.0013 | 0.2793 / 0.0002 / 0.0018 | 0.6685 / 0.0008 / 0.0062 |
-| expand.1.norm | 0.1046 / 0.0003 / 0.0008 | 0.1569 / 0.0004 / 0.0010 | 0.3732 / 0.0013 / 0.0039 |
-| expand.2.norm | 0.1633 / 0.0002 / 0.0006 | 0.2726 / 0.0003 / 0.0010 | 0.6738 / 0.0008 / 0.0028 |
-| output (image) | 0.0728 | 0.1184 | 0.2915 |
-Largest activation variation: ``residual.4.norm2`` (still), ``residual.2.norm2``
-(bunny), ``residual.3.norm2`` (bikes); largest mean variation: ``residual.0.norm1``
-everywhere. (``python bench/bench_feature_variation.py``; act = ||a_t − a_{t−1}|| /
-||a_{t−1}|| of the norm's output; mean, std = change of the per-channel input
-statistics over the norm of the stds.)
-
-The statistics barely move (0.02–0.23 % of their spread on the still, < 1.4 %
-on bikes' moving shot) while the activations move by 6–21 %: the flicker of a
-per-frame model on static content is local (each pixel's response to noise),
-not global, so normalising statistics across frames cannot remove it. The
-ablation agrees: smoothing any layer's statistics (``StatisticsSmoother``,
-kept here with its network hook for that measurement) leaves the output's
-frame-to-frame change where it was, while blending the features does not:
-
-Output mean |frame t − frame t−1| in levels, 24 frames; statistics smoothed at α = 0.9
-(a layer, a group), or the trunk warped and blended (what ``feature_smoothing`` does):
-
-| smoothed | still | bunny |
-|---|---|---|
-| none | 5.855 | 7.600 |
-| any one norm (13 rows) | 5.854 – 5.857 | 7.592 – 7.605 |
-| residual.* | 5.858 | 7.572 |
-| expand.* | 5.855 | 7.605 |
-| all | 5.858 | 7.566 |
-| trunk warp-and-blend α = 0.5 | 2.641 | 6.098 |
-| trunk warp-and-blend α = 0.9 | 0.788 | 4.434 |
-
-So ``feature_smoothing`` warps and blends activations (``TrunkBlender``): the
-residual trunk's output — the stream through the norms that vary most
-(``residual.*.norm2``, max on the still at ``residual.4.norm2``), at a quarter
-of the resolution with 32 channels, so warping it costs little — is blended
-recursively with the previous frame's blended trunk, warped by DIS flow
-computed on the content at that quarter resolution and masked by the
-forward–backward check, restarting at cuts. The decoder then renders the same
-texture for the same surface; no extra forward pass. Measured on whole clips
-(``bench/bench_feature_smoothing.py``, output smoother off, starrynight,
-default precision; ms/frame is end-to-end chunk time on the shared 2-core
-machine, only its ratio to 0 is meaningful):
-
-    python bench/bench_feature_smoothing.py      # whole clips: bikes 250 frames, bunny 132
-
-| clip | frames | feature_smoothing | warping-error ratio | Gram style distance | SSIM | ms/frame |
-|---|---|---|---|---|---|---|
-| bikes | 250 | 0 | 60.4 | 0.1162 | 0.304 | 227 (1.00x) |
-| bikes | 250 | 0.5 | 41.5 (−31 %) | 0.1113 (−4 %) | 0.331 | 238 (1.05x) |
-| bikes | 250 | 0.8 | 33.8 (−44 %) | 0.1215 (+5 %) | 0.368 | 328 (1.45x) |
-| bikes | 250 | 0.9 | 32.5 (−46 %) | 0.1362 (+17 %) | 0.393 | 214 (0.94x) |
-| bunny | 132 | 0 | 80.9 | 0.0986 | 0.327 | 861 (1.00x) |
-| bunny | 132 | 0.5 | 57.7 (−29 %) | 0.1053 (+7 %) | 0.345 | 632 (0.73x) |
-| bunny | 132 | 0.8 | 40.2 (−50 %) | 0.1216 (+23 %) | 0.375 | 935 (1.09x) |
-| bunny | 132 | 0.9 | 32.2 (−60 %) | 0.1379 (+40 %) | 0.400 | 901 (1.05x) |
-
-The ms/frame column swings with the shared machine's load. Model only, decoded
-frames in memory, strengths alternated over 3 rounds (median), batches of 8:
-
-    python bench/bench_feature_smoothing.py --timing --strengths 0 0.5 --frames 16
-
-| clip | frames | feature_smoothing | model ms/frame | ratio to 0 |
-|---|---|---|---|---|
-| bikes | 16 | 0 | 388 | 1.00 |
-| bikes | 16 | 0.5 | 469 | 1.21 |
-| bunny | 16 | 0 | 1216 | 1.00 |
-| bunny | 16 | 0.5 | 1101 | 0.91 |
-
-(the machine was 2-3x oversubscribed: the ratios bracket 1). The blender's
-flow and masks alone (``prepare``) take 22 ms per 640x272 frame there, half of
-it building sampling grids; the blend itself is one ``grid_sample`` and one
-``lerp`` on a quarter-resolution map per frame.
-Frames on both sides of bikes' cuts show only their own shot
-(docs/images/feature_smoothing_bikes_cuts.jpg: content, 0, 0.9). The blend
-averages features, so strong settings trade brush detail for steadiness:
-at 0.9 the texture coarsens into larger patches (the Gram distance rises)
-and the bunny's raised hand leaves a faint smear
-(docs/images/feature_smoothing_bunny70.jpg: content, 0 / 0.5, 0.9). Alone it
-removes less flicker than today's output smoother (−64 % / −70 % at +6 % /
-−1 % Gram, issue 12), so it is a complement to output smoothing, not a
-replacement; around 0.5 it costs little style on bikes. On top of today's
-output smoother (defaults, strength 0.5), the one combination measured:
-
-    python bench/bench_feature_smoothing.py --output-smoothing --strengths 0 0.5
-
-| clip | frames | feature_smoothing + output smoother | warping-error ratio | Gram style distance | SSIM |
-|---|---|---|---|---|---|
-| bikes | 250 | 0 | 21.3 | 0.1203 | 0.364 |
-| bikes | 250 | 0.5 | 17.7 (−17 %) | 0.1248 (+4 %) | 0.385 |
-| bunny | 132 | 0 | 22.2 | 0.0975 | 0.390 |
-| bunny | 132 | 0.5 | 17.7 (−20 %) | 0.1052 (+8 %) | 0.407 |
+``TrunkBlender`` (``arbitrary(feature_smoothing=α)``, ``--feature-smoothing``) blends the
+residual trunk's output — a quarter of the resolution, 32 channels, so cheap to warp —
+recursively with the previous frame's, warped by DIS flow on the content and masked by the
+forward–backward check, restarting at cuts; the decoder then renders the same texture for the
+same surface, with no extra forward pass. Blending statistics instead does nothing: the
+instance-norm statistics barely move between frames, the flicker is local.
+``StatisticsSmoother`` (and its network hook) is kept for that measurement. The measurements
+and their bench commands: docs/feature-smoothing.md.
 """
 
 from __future__ import annotations
