@@ -26,12 +26,7 @@ each in ``COMPOSITE_MODE_HELP``):
   foreground layer sees the frame (or, optionally, the background region
   inpainted from the subject); composited with the feathered mask.
 
-Cost of compositing alone at 720p (two layers, a pointwise stand-in for the
-stylizer, one thread on a shared 2-core machine): hard 9, feather 16, blur 72,
-resize 46 ms a frame, against ~750 ms to stylize one layer of a frame with
-the arbitrary model there. Inpaint (two threads, the machine busier): 40 ms
-with a classical fill, and the background plate ~35 ms a frame
-(``bench/bench_segmented.py``).
+The cost of each mode (``bench/bench_segmented.py``): docs/models.md.
 """
 
 from __future__ import annotations

@@ -32,13 +32,8 @@ stays put in the chunk's first batch is part of that median; then feed the
 frames before the chunk first (``SegmentedSequence.warm_up``) or start the
 sequence at the shot's start.
 
-Measured on bigbuckbunny_720p.mp4 (132 frames, static camera, batches of 8,
-one thread on a shared 2-core machine; ``bench/bench_segmented.py``): the
-character is the mask in 106 of the 107 frames after the first second (the
-mask lies inside the character's hand-drawn box and covers a third of it or
-more; median 56 %); in the first second its dark back over the dark burrow
-is missed, as the background median still holds it. 61 ms a frame at 720p,
-of which GrabCut ~18 ms; the stabilizer adds 39 ms.
+How well it finds the character of the shared Big Buck Bunny clip, and its cost
+(``bench/bench_segmented.py``): docs/models.md.
 """
 
 from __future__ import annotations
