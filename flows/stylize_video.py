@@ -162,9 +162,10 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
 
     stages.begin("assemble")
     whole = frames.frames == info.frames
-    assembled = assemble(store, [o.key for o in outcomes], info, local_output_for(output),
-                         None if whole else excerpt.audio_window, [chunk.start for chunk in chunks])
+    assembled = local_output_for(output)
     try:
+        assemble(store, [o.key for o in outcomes], info, assembled, None if whole else excerpt.audio_window,
+                 [chunk.start for chunk in chunks])
         check_output(assembled, excerpt.times, output)  # nothing short is ever published
         metrics = None
         if request.evaluate:
@@ -182,7 +183,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
                          sum(o.cached for o in outcomes), dict(stages.seconds))
         publish_result(facts, loop, store, name, content_id)
     finally:
-        Path(assembled).unlink(missing_ok=True)  # published by now, or refused
+        Path(assembled).unlink(missing_ok=True)  # published by now, or refused, or never whole (a full disk)
     if is_remote(request.content):
         Path(local_content).unlink(missing_ok=True)  # downloaded for this run; the next one fetches its own
     result = StylizeResult(published, frames.frames, len(chunks), facts.chunks_cached, metrics)

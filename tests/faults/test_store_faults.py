@@ -6,14 +6,15 @@ that misses frames is never published; URLs and unwritable outputs are refused b
 from __future__ import annotations
 
 import logging
+import os
 import pickle
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
-from artify_core.errors import InputError, OutputError
+from artify_core.errors import InputError, OutOfSpaceError, OutputError
 from artify_core.pipeline.excerpt import IncompleteOutputError
 from artify_core.settings import VideoRequest
 from artify_core.storage import open_store
@@ -25,10 +26,9 @@ from tests.artify_core.storage.test_integrity import damage, warnings_of
 pytestmark = [pytest.mark.slow, pytest.mark.faults]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def prefect_harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+@pytest.fixture(autouse=True)
+def _prefect(prefect_api):
+    """Runs on the session's Prefect server."""
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -92,6 +92,24 @@ def test_an_assembly_missing_frames_is_never_published(tmp_path, tiny_video, sta
                                                     "planned; nothing was published$"):
         stylize_video(request_for(tiny_video, starrynight, out, str(tmp_path / "store")))
     assert list(out.parent.iterdir()) == []  # nor any temporary file
+
+
+def test_a_full_output_disk_names_it_and_leaves_nothing(tmp_path, tiny_video, starrynight):
+    """The output's file system fills up while the video is joined: one line naming it, and
+    neither the output nor any temporary file is left there."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8k", "tmpfs", str(mount)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (not root)")
+    try:
+        out = mount / "out.mp4"
+        with pytest.raises(OutOfSpaceError, match=f"out of space on the file system mounted at {mount} \\(tmpfs\\)"):
+            stylize_video(request_for(tiny_video, starrynight, out, str(tmp_path / "store"),
+                                      encoding={"preset": "ultrafast", "crf": 0}))
+        assert list(mount.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
 
 
 @pytest.mark.parametrize("fields, error, message", [
