@@ -24,7 +24,7 @@ from artify_core.pipeline.excerpt import plan_excerpt
 from artify_core.pipeline.naming import output_name, report_name
 from artify_core.pipeline.preflight import check_video_request
 from artify_core.pipeline.styles import StyleInput, classify_style_sources, localized
-from artify_core.pipeline.stylize import ChunkHandover
+from artify_core.pipeline.handover import ChunkHandover
 from artify_core.settings import NO_STYLE, ScheduleOptions, VideoRequest
 from artify_core.storage.local import DIGESTS
 from artify_core.storage.uri import is_remote

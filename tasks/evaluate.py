@@ -7,7 +7,6 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from artify_core.metrics import evaluate_video
 from artify_core.models.base import StyleImage
 from artify_core.pipeline.styles import StylePlan
 from artify_core.video import probe_video
@@ -23,6 +22,8 @@ def evaluate_output(output: str, content: str, references: list[StyleImage], pla
 
     With several scheduled styles each frame is measured against its own.
     """
+    from artify_core.metrics import evaluate_video  # torch: only when a run evaluates
+
     schedule = plan.schedule if len(references) == plan.schedule.n_styles and plan.schedule.n_styles > 1 else None
     frames = probe_video(output).frames
     progress = ProgressArtifact(artifact_key(name, identity, "evaluation-progress"), frames,

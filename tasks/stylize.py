@@ -13,6 +13,7 @@ rerun after a crash never waits for a dead one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -23,16 +24,18 @@ from artify_core.foundation.runtime import configure_for_frames
 from artify_core.pipeline.chunks import Chunk
 from artify_core.pipeline.keys import chunk_object
 from artify_core.pipeline.styles import StylePlan
-from artify_core.pipeline.stylize import ChunkHandover, stylize_chunk
 from artify_core.settings import EncodingOptions
 from artify_core.storage import open_store
 from artify_core.storage.locks import store_lock
 from artify_core.storage.memo import lookup
-from artify_core.temporal.smoothing import SmoothingSettings
 from artify_core.video import VideoInfo, output_size
 from tasks.models import ModelSpec, get_model
 from tasks.progress import report_frames
 from tasks.retries import transient_only
+
+if TYPE_CHECKING:  # the chunk stage imports torch: only a process that stylizes a chunk loads it
+    from artify_core.pipeline.handover import ChunkHandover
+    from artify_core.temporal.smoothing import SmoothingSettings
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ def stylize_chunk_task(job: ChunkJob, handover: ChunkHandover | None = None) -> 
 
 
 def _stylize_into(store, name: str, job: ChunkJob, handover: ChunkHandover | None) -> None:
+    from artify_core.pipeline.stylize import stylize_chunk
+
     # For this chunk's frames; and this may be a worker process the CLI never set up.
     configure_for_frames(output_size(job.info, job.height)[::-1])
     with scratch_directory("chunk") as scratch:

@@ -107,22 +107,10 @@ def environment(workdir, s3_endpoint) -> dict[str, str]:  # s3_endpoint: the ses
 
 
 @pytest.fixture(scope="module")
-def prefect_api(workdir, environment):
-    """``prefect server start`` on a free loopback port, with its own PREFECT_HOME (SQLite)."""
-    port = free_port()
-    server = Process("prefect-server", [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                                        "--port", str(port)], environment, workdir)
-    url = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + 120
-        while not http_ok(f"{url}/health"):
-            assert server.popen.poll() is None, server.tail()
-            assert time.monotonic() < deadline, "the Prefect server did not answer /api/health\n" + server.tail()
-            time.sleep(0.5)
-        environment["PREFECT_API_URL"] = url
-        yield url
-    finally:
-        server.stop()
+def prefect_api(prefect_api, environment):
+    """The session's Prefect server (conftest), for this module's deploy script and worker too."""
+    environment["PREFECT_API_URL"] = prefect_api
+    return prefect_api
 
 
 @pytest.fixture(scope="module")

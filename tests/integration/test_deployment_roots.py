@@ -44,21 +44,10 @@ def environment(workdir) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def prefect_api(workdir, environment):
-    port = free_port()
-    server = Process("prefect-server", [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                                        "--port", str(port)], environment, workdir)
-    url = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + 120
-        while not http_ok(f"{url}/health"):
-            assert server.popen.poll() is None, server.tail()
-            assert time.monotonic() < deadline, "the Prefect server did not answer /api/health\n" + server.tail()
-            time.sleep(0.5)
-        environment["PREFECT_API_URL"] = url
-        yield url
-    finally:
-        server.stop()
+def prefect_api(prefect_api, environment):
+    """The session's Prefect server (conftest), for this module's deploy script and worker too."""
+    environment["PREFECT_API_URL"] = prefect_api
+    return prefect_api
 
 
 @pytest.fixture(scope="module")
