@@ -101,6 +101,8 @@ def environment(workdir, s3_endpoint) -> dict[str, str]:  # s3_endpoint: the ses
         "NO_PROXY": ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1"])),
         "ARTIFY_STORE": f"s3://{BUCKET}/store",
         "ARTIFY_SCRATCH": str(workdir / "scratch"),
+        # Deployment runs may name local files here only (the clips, outputs, the shared paintings).
+        "ARTIFY_ALLOWED_ROOTS": f"{workdir},{REPO.parent / 'shared' / 'media'}",
         "OMP_NUM_THREADS": "1",
     })
     return env
