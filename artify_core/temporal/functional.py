@@ -95,6 +95,28 @@ def consistency_mask(
     return mask.astype(np.float32)
 
 
+def consistency_weight(
+    flow: np.ndarray,
+    reverse: np.ndarray,
+    *,
+    relative: float,
+    absolute: float,
+    warped_reverse: np.ndarray | None = None,
+) -> np.ndarray:
+    """``consistency_mask``'s test made gradual: 1 where the round trip passes it, ``tolerance /
+    round_trip`` beyond (½ at twice the tolerance), 0 where x + w leaves frame b.
+
+    Args and shapes as ``consistency_mask`` (no motion-boundary test). Returns float32 (N, H, W) in [0, 1].
+    """
+    _check_pair(reverse, flow, "reverse")
+    back = warp(reverse, flow) if warped_reverse is None else warped_reverse
+    u, v, back_u, back_v = flow[..., 0], flow[..., 1], back[..., 0], back[..., 1]
+    round_trip = (u + back_u) ** 2 + (v + back_v) ** 2
+    tolerance = relative * (u * u + v * v + back_u * back_u + back_v * back_v) + absolute
+    weight = np.minimum(1.0, tolerance / np.maximum(round_trip, 1e-12))
+    return (weight * _lands_inside(flow)).astype(np.float32)
+
+
 def motion_boundary_mask(
     flow: np.ndarray, *, relative: float = BOUNDARY_RELATIVE, absolute: float = BOUNDARY_ABSOLUTE
 ) -> np.ndarray:

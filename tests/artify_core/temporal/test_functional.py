@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from artify_core.temporal.functional import blend, consistency_mask, linked_frames, motion_boundary_mask, warp
+from artify_core.temporal.functional import (
+    blend,
+    consistency_mask,
+    consistency_weight,
+    linked_frames,
+    motion_boundary_mask,
+    warp,
+)
 
 
 def constant_flow(height: int, width: int, dx: float, dy: float, count: int = 1) -> np.ndarray:
@@ -88,3 +95,26 @@ def test_blend_weights_by_strength_times_mask(strength, expected):
 def test_linked_frames_skip_the_sequence_start_and_cuts():
     assert linked_frames(5, 10, has_previous=False, cuts=frozenset({12})) == [1, 3, 4]
     assert linked_frames(3, 10, has_previous=True, cuts=frozenset({10})) == [1, 2]
+
+
+def test_consistency_weight_is_whole_within_the_tolerance_and_falls_beyond():
+    # Motion 10 px: tolerance 0.05·(100 + 100) + 2 = 12 px². Round-trip errors of 2, 4 and 8 px.
+    flow = constant_flow(4, 60, 10, 0)
+    reverse = -flow
+    reverse[0, 1, :, 0] += 2.0
+    reverse[0, 2, :, 0] += 4.0
+    reverse[0, 3, :, 0] += 8.0
+    weight = consistency_weight(flow, reverse, relative=0.05, absolute=2.0)[0, :, :40]
+    row_tolerance = [12.0, 0.05 * (100 + 64) + 2, 0.05 * (100 + 36) + 2, 0.05 * (100 + 4) + 2]
+    np.testing.assert_allclose(weight[0], 1.0)
+    np.testing.assert_allclose(weight[1], 1.0)  # 4 px² within 10.2
+    np.testing.assert_allclose(weight[2], row_tolerance[2] / 16.0, rtol=1e-5)
+    np.testing.assert_allclose(weight[3], row_tolerance[3] / 64.0, rtol=1e-5)
+    strict = consistency_mask(flow, reverse, relative=0.05, absolute=2.0, motion_boundaries=False)[0, :, :40]
+    np.testing.assert_array_equal(weight == 1.0, strict == 1.0)  # the gradual test passes what the mask passes
+
+
+def test_consistency_weight_is_zero_where_the_flow_leaves_the_frame():
+    flow = constant_flow(10, 20, 3, 0)
+    weight = consistency_weight(flow, -flow, relative=0.05, absolute=2.0)[0]
+    assert weight[:, -3:].max() == 0 and weight[:, :-3].min() == 1
