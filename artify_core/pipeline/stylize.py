@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -116,6 +116,10 @@ def iter_stylized(
     shared with the neighbouring chunks when they run one after another (``ChunkHandover``)."""
     if batch_frames is None:
         batch_frames = stream_frames(*output_size(info, height), MemoryBudget().resolve("cpu"))
+    if smoothing is not None:
+        # The smoother's scale-dependent choices follow the output's size and the strokes' (``temporal.scaling``);
+        # made before the chunk's warm-up and look-ahead, which follow the strength.
+        smoothing = replace(smoothing, style_scale=style_scale).for_frames(output_size(info, height)[1])
     begin = chunk_warmup_start(chunk, model, smoothing, cuts, overlap)
 
     def open_at(frame: int):

@@ -30,7 +30,8 @@ from artify_core.temporal.functional import Interpolation
 from artify_core.temporal.ops import Field, Frame, FrameOps
 
 # The high band is what a blur of this many pixels removes: brush strokes at
-# the model's native scale, not the shapes the strokes follow.
+# the model's native scale, not the shapes the strokes follow (larger strokes:
+# ``scaling.detail_band``).
 DETAIL_FACTOR = 2
 # Local energy is averaged over this many pixels, so the gain follows the
 # texture's strength, not single strokes.
@@ -91,15 +92,15 @@ def carry_low_band(ops: FrameOps, stylized: Frame, previous: Frame, motion: Moti
     return stylized + ops.screened_poisson(difference, screening, factor) * strength
 
 
-def texture_energy(ops: FrameOps, stylized: Frame) -> Frame:
-    """The local energy of ``stylized``'s high band, at 1/``ENERGY_FACTOR`` resolution: all that
-    ``restore_detail`` needs of the stylized frame (small enough to keep while a frame waits)."""
-    return ops.block_energy(ops.highpass(stylized, DETAIL_FACTOR), ENERGY_FACTOR) + ENERGY_FLOOR
+def texture_energy(ops: FrameOps, stylized: Frame, band: int = DETAIL_FACTOR) -> Frame:
+    """The local energy of ``stylized``'s high band (finer than ``band`` pixels), at 1/``ENERGY_FACTOR``
+    resolution: all that ``restore_detail`` needs of the stylized frame (small enough to keep while a frame waits)."""
+    return ops.block_energy(ops.highpass(stylized, band), ENERGY_FACTOR) + ENERGY_FLOOR
 
 
-def restore_detail(ops: FrameOps, output: Frame, energy: Frame, amount: float) -> Frame:
-    """Rescales ``output``'s high band to the stylized frame's local high-band ``energy``
-    (``texture_energy``; module docstring).
+def restore_detail(ops: FrameOps, output: Frame, energy: Frame, amount: float, band: int = DETAIL_FACTOR) -> Frame:
+    """Rescales ``output``'s high band (finer than ``band`` pixels: the ``band`` of ``energy``) to the
+    stylized frame's local high-band ``energy`` (``texture_energy``; module docstring).
 
     ``amount`` in [0, 1]: 0 returns ``output``; 1 restores the energy fully
     (gain capped at ``MAX_DETAIL_GAIN``, never below 1). Energies are block
@@ -107,7 +108,7 @@ def restore_detail(ops: FrameOps, output: Frame, energy: Frame, amount: float) -
     """
     if amount <= 0.0:
         return output
-    detail = ops.highpass(output, DETAIL_FACTOR)
+    detail = ops.highpass(output, band)
     present = ops.block_energy(detail, ENERGY_FACTOR) + ENERGY_FLOOR
     gain = ops.upsample((ops.clip(ops.sqrt(energy / present), 1.0, MAX_DETAIL_GAIN) - 1.0) * amount, output)
     return ops.add_product(output, detail, gain)

@@ -66,17 +66,23 @@ from artify_core.temporal.methods import (
 from artify_core.temporal.modes import DEFAULT_DETAIL, DEFAULT_METHOD, DEFAULT_STRENGTH, TemporalMethod
 from artify_core.temporal.motion import MotionEstimator, PairMotion, WorkingFrame, run_on
 from artify_core.temporal.ops import Frame, FrameOps, frame_ops
+from artify_core.temporal.scaling import (
+    FLOW_HEIGHT,
+    detail_band,
+    flow_working_height,
+    strength_at,
+    tolerance_scale,
+)
 
 METHODS: tuple[str, ...] = get_args(TemporalMethod)
 # Warm-up and look-ahead frames suffice once the recursion has forgotten all
 # but this fraction of what a missing neighbour would have contributed.
 OVERLAP_RESIDUAL = 0.02
-# DIS "fast" on frames of at most this many lines: smoothing follows the motion of surfaces. On
-# the 720p clip (bench/bench_temporal.py) the flicker left grows as the flow shrinks: warping-error
+# DIS "fast" on frames of FLOW_HEIGHT lines (``scaling``): smoothing follows the motion of surfaces.
+# On the 720p clip (bench/bench_temporal.py) the flicker left grows as the flow shrinks: warping-error
 # ratio 8.7 at full resolution, 12.2 at 360 lines, 13.4 at 288, 14.8 at 240 (target: 14.7), while a
 # pair's flows and checks cost 21 ms of one core at 360 lines and 12 at 288 (about an eighth of what
-# the smoother takes per frame beside the model). bikes.mp4 (272 lines) is smoothed at full resolution.
-FLOW_HEIGHT = 288
+# the smoother takes per frame beside the model).
 FLOW_PRESET = "fast"
 # Consistency tolerances of the smoother's masks, looser than Ruder et al.'s
 # (0.01, 0.5, with motion boundaries) that the evaluation keeps: the strict
@@ -103,7 +109,20 @@ class SmoothingSettings:
         interpolation: how outputs are warped; bicubic loses less texture over repeated warps.
         flow: the content-flow estimator: "dis" (OpenCV, CPU, no weights) or "raft"
             (torchvision RAFT-small on the GPU when there is one; needs its weights).
-        flow_height: the working resolution of the flow in lines (0 = full resolution).
+        flow_height: the flow's working resolution in lines for larger frames (0 = the frame's own).
+        flow_min_height: smaller frames are upsampled to this many lines for the flow (0: never).
+        detail_band: the restoration's band in pixels; None: ``scaling.detail_band`` for the frame
+            and ``style_scale``.
+        style_scale: the run's ``--style-scale`` (None: the model paints at the output's size);
+            sets the strokes' size in output pixels (``scaling.stroke_scale``), which the band and
+            the absolute tolerance follow.
+        photometric_range: compare carried content with the range of its 3×3 neighbourhood
+            (``motion.photometric_difference``) rather than pixel by pixel.
+        graded: beyond the consistency tolerance the strength falls with the round-trip error
+            (``functional.consistency_weight``) instead of dropping to 0.
+        size_strength: frames smaller than ``scaling.FLOW_HEIGHT`` lines get a longer memory
+            (``scaling.strength_at``).
+        sized: the scale-dependent choices are made (``for_frames``); the fields are final.
         min_reliable: a frame whose reliable fraction of pixels is below this
             is treated as a cut. A safety net for cuts nobody listed: across
             bikes.mp4's five cuts DIS leaves 0–14 % of pixels reliable, within
@@ -124,6 +143,13 @@ class SmoothingSettings:
     interpolation: Interpolation = "bicubic"
     flow: str = "dis"
     flow_height: int = FLOW_HEIGHT
+    flow_min_height: int = FLOW_HEIGHT
+    detail_band: int | None = None
+    style_scale: float | None = None
+    photometric_range: bool = True
+    graded: bool = True
+    size_strength: bool = True
+    sized: bool = False
     min_reliable: float = 0.25
     long_term_offset: int = 5
     screening: float = 0.01
@@ -143,9 +169,11 @@ class SmoothingSettings:
         if self.relative < 0 or self.absolute < 0:
             raise InputError(f"consistency tolerances must be >= 0; got relative={self.relative}, "
                              f"absolute={self.absolute}")
-        if self.flow_height < 0 or self.long_term_offset < 2 or self.screening <= 0 or self.photometric < 0:
-            raise InputError(f"flow_height must be >= 0, long_term_offset >= 2 and screening > 0; got "
-                             f"{self.flow_height}, {self.long_term_offset}, {self.screening}")
+        if self.flow_height < 0 or self.flow_min_height < 0 or self.long_term_offset < 2 or self.screening <= 0 \
+                or self.photometric < 0 or (self.detail_band is not None and self.detail_band < 1):
+            raise InputError(f"flow heights and photometric must be >= 0, detail_band >= 1, long_term_offset >= 2 "
+                             f"and screening > 0; got {self.flow_height}, {self.flow_min_height}, {self.photometric}, "
+                             f"{self.detail_band}, {self.long_term_offset}, {self.screening}")
 
     @property
     def enabled(self) -> bool:
@@ -161,6 +189,18 @@ class SmoothingSettings:
     def lookahead(self) -> int:
         """Frames past a chunk's end the method needs (a backward pass's warm-up)."""
         return recommended_overlap(self.strength) if self.method == "bidirectional" else 0
+
+    def for_frames(self, height: int) -> "SmoothingSettings":
+        """These settings with the scale-dependent choices made for frames of ``height`` lines
+        (``scaling``): the flow's working height, the band, the absolute tolerance and the strength.
+        Chunk overlaps follow the strength, so size settings before planning chunks (``warmup``, ``lookahead``)."""
+        if self.sized:
+            return self
+        working = flow_working_height(height, self.flow_height, self.flow_min_height)
+        band = self.detail_band if self.detail_band is not None else detail_band(height, self.style_scale)
+        strength = strength_at(self.strength, height) if self.size_strength else self.strength
+        return replace(self, flow_height=working, flow_min_height=working, detail_band=band, strength=strength,
+                       absolute=self.absolute * tolerance_scale(height, self.style_scale), sized=True)
 
 
 @dataclass
@@ -232,9 +272,9 @@ class TemporalSmoother:
         make_flow = (lambda: flow) if flow is not None else (lambda: smoothing_flow_estimator(settings.flow, device))
         if settings.flow != "dis" and flow is None:
             threads = 1  # one network, one stream of work
-        self._motion = MotionEstimator(make_flow, flow_height=settings.flow_height, relative=settings.relative,
-                                       absolute=settings.absolute, motion_boundaries=settings.motion_boundaries,
-                                       photometric=settings.photometric, threads=threads)
+        self._make_flow, self._threads = make_flow, threads
+        # Made for the frame size, with the first frames (``_check``).
+        self._motion: MotionEstimator | None = None
         self._submitted = start_frame  # index of the next content frame to submit
         self._fed = start_frame  # index of the next stylized frame to be fed (``process``)
         self._processed = start_frame  # index of the next stylized frame the forward pass takes
@@ -333,7 +373,8 @@ class TemporalSmoother:
     def close(self) -> None:
         if self._forward_pool is not None:
             self._forward_pool.shutdown(wait=True, cancel_futures=True)
-        self._motion.close()
+        if self._motion is not None:
+            self._motion.close()
         if self._backward_pool is not None:
             self._backward_pool.shutdown(wait=True, cancel_futures=True)
 
@@ -388,12 +429,14 @@ class TemporalSmoother:
                 return []
             if motion is None or settings.detail == 0.0:
                 return [ops.store(output)]
-            return [ops.store(restore_detail(ops, output, texture_energy(ops, stylized), settings.detail))]
+            band = settings.detail_band
+            return [ops.store(restore_detail(ops, output, texture_energy(ops, stylized, band), settings.detail, band))]
         if index < self.emit_from:  # nothing after it reaches back to it in the backward pass
             return []
         if self._pending and motion is not None:
             self._pending[-1].to_next = motion
-        energy = texture_energy(ops, stylized) if settings.detail > 0.0 and self._emits(index) else None
+        energy = (texture_energy(ops, stylized, settings.detail_band) if settings.detail > 0.0 and self._emits(index)
+                  else None)
         self._pending.append(_Pending(index, energy, ops.store(output), linked=motion is not None))
         return []
 
@@ -464,7 +507,7 @@ class TemporalSmoother:
             following = frame
             if position < release and self._emits(pending.index):  # finished: only its 8-bit result is kept
                 if (pending.linked or pending.to_next is not None) and pending.energy is not None:
-                    frame = restore_detail(ops, frame, pending.energy, settings.detail)
+                    frame = restore_detail(ops, frame, pending.energy, settings.detail, settings.detail_band)
                 out.append(ops.store(frame))
         return out[::-1]
 
@@ -475,6 +518,12 @@ class TemporalSmoother:
             raise InputError(f"{what} frames must be RGB uint8 (n, H, W, 3); got {found}")
         if self._shape is None:
             self._shape = frames.shape[1:]
+            self.settings = settings = self.settings.for_frames(frames.shape[1])
+            self._motion = MotionEstimator(
+                self._make_flow, flow_height=settings.flow_height, relative=settings.relative,
+                absolute=settings.absolute, motion_boundaries=settings.motion_boundaries,
+                photometric=settings.photometric, photometric_range=settings.photometric_range,
+                graded=settings.graded, threads=self._threads)
         elif frames.shape[1:] != self._shape:
             raise InputError(f"frames are {frames.shape[1:]} but the smoother follows {self._shape}; "
                              "a smoother follows one video at one size")

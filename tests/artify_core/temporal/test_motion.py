@@ -5,16 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from artify_core.temporal.motion import MotionEstimator, working_size
+from artify_core.temporal.motion import MotionEstimator, photometric_difference, working_size
 from artify_core.temporal.smoothing import smoothing_flow_estimator
 
 pytest.importorskip("cv2")
 
 
-def test_working_size_keeps_the_aspect_and_never_upscales():
+def test_working_size_keeps_the_aspect_both_ways():
     assert working_size(720, 1280, 360) == (360, 640)
-    assert working_size(272, 640, 360) == (272, 640)
+    assert working_size(144, 176, 288) == (288, 352)
     assert working_size(2160, 3840, 360) == (360, 640)
+    assert working_size(272, 640, 0) == (272, 640)
 
 
 @pytest.mark.parametrize("flow_height", [30, 40, 72, 80])
@@ -53,3 +54,21 @@ def test_both_directions_and_their_masks(make_panning, flow_height):
     np.testing.assert_allclose(np.median(motion.to_earlier[inner], axis=(0, 1)), np.array([2, 1]) * scale, atol=0.3)
     np.testing.assert_allclose(np.median(motion.to_later[inner], axis=(0, 1)), -np.array([2, 1]) * scale, atol=0.3)
     assert motion.reliable > 0.8 and motion.later_mask.mean() > 0.8
+
+
+def test_the_neighbourhood_check_forgives_sub_pixel_texture_and_not_an_occlusion(make_texture):
+    import cv2
+
+    # A sharp texture (1-pixel cells) and the same texture half a pixel to the right: what a flow
+    # that is right to within half a pixel carries.
+    target = (60 + make_texture(48, 64, seed=3, cell=1).astype(np.uint16) * 130 // 255).astype(np.uint8)  # 60..190
+    half = np.float32([[1, 0, -0.5], [0, 1, 0]])
+    carried = cv2.warpAffine(target, half, (64, 48), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    carried[16:32, 20:40] = (0, 255, 0)  # a surface that is not in the target: an occlusion
+    plain = photometric_difference(carried, target, neighbourhood=False)
+    ranged = photometric_difference(carried, target, neighbourhood=True)
+    assert plain.dtype == np.uint8 and plain.shape == (48, 64)
+    texture = (slice(2, 14), slice(2, -2))
+    assert (plain[texture] > 24).mean() > 0.05  # pixel by pixel, texture half a pixel off looks like another surface
+    assert ranged[texture].max() == 0  # within its neighbourhood's range
+    assert ranged[18:30, 22:38].min() > 24 and plain[18:30, 22:38].min() > 24
