@@ -1,0 +1,407 @@
+"""The temporal smoother at every frame size: which scale-dependent choices, measured, and the
+default against ``--no-smooth`` through the whole pipeline, before and after; writes docs/temporal.md.
+
+Clips: ``bench/make_temporal_clips.py`` (176×144 to 1920×1080, a dissolve clip, generated fast
+motion; made on first use). Style: starrynight.jpg, arbitrary model, CPU.
+
+1. ``sweep``: each clip is stylized once per frame (as the pipeline does with ``--no-smooth``; the
+   model's outputs cached under ``--out``); smoother variants run over those same frames, and each
+   result is encoded (crf 18, as the pipeline does) and scored by ``artify_core.metrics.evaluate_video``.
+   The evaluation's content flows (DIS "medium", full resolution) are cached on disk by frame content,
+   so each clip's flows are estimated once for all variants (the same numbers: the same estimator on
+   the same frames).
+2. ``pipeline``: ``artify stylize``'s flow (``flows.stylize_video``) with the default smoothing and
+   with ``--no-smooth``, for this tree ("after") and for ``--before`` (a git revision, checked out
+   into a temporary directory and run in a subprocess: "before"), each evaluated once with every
+   frame pair measured, from which three warping-error ratios come:
+
+   * ``ratio``: the project's evaluator, pairs across the content's cuts (``detect_video_cuts``:
+     hard cuts and dissolves) left out, as ``artify evaluate`` does;
+   * ``incl. missed cuts``: only pairs across the hard cuts a strict detector finds left out
+     (``strict_hard_cuts``: the mean luma change over 30 levels and 4× its neighbours'), so
+     frames across any cut the project's detector would miss count;
+   * ``every pair``: nothing left out (what an evaluation that knows no cuts reports).
+
+3. ``speed``: smoothing alone at 720p (bigbuckbunny_720p, stylized frames given, streamed as a chunk
+   feeds it: ``bench_temporal.py`` part 3's measure), ``--before``'s smoother and this tree's in
+   alternating subprocesses, three of each; the ratio of the medians.
+4. ``docs``: the tables of parts 1–3 (from their JSON under ``--out``) into docs/temporal.md, and
+   pictures of the smallest and the largest clip (``--no-smooth`` above default) into docs/images/.
+
+    python bench/bench_temporal_sizes.py [--parts sweep pipeline speed docs] [--clips phone176 ...]
+                                         [--before REV] [--out bench-out/temporal-sizes]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+SHARED = REPO.parent / "shared" / "media"
+STYLE = SHARED / "style" / "starrynight.jpg"
+# The revision the change is measured against: main when this study began.
+BEFORE = "8200d43"
+
+STABLE = "perfectly stable stylization"
+# The smoother's settings before this study (8200d43): the flow at most 288 lines, never upsampled;
+# the restoration's band 2 px at every size; carried content compared pixel by pixel; the strength
+# whole wherever the masks trust the flow, nothing beyond; one strength for every size.
+BEFORE_SETTINGS = dict(flow_min_height=0, detail_band=2, photometric_range=False, graded=False, size_strength=False)
+# (label, SmoothingSettings keywords) smoothed over the same per-frame frames; None: those frames.
+VARIANTS: dict[str, dict | None] = {
+    "no-smooth": None,
+    STABLE: None,  # pan360 only
+    "before": BEFORE_SETTINGS,
+    "before, no photometric check": dict(BEFORE_SETTINGS, photometric=0.0),
+    "before, flow >= 288 lines": dict(BEFORE_SETTINGS, flow_min_height=288),
+    "before, flow >= 432 lines": dict(BEFORE_SETTINGS, flow_min_height=432),
+    "before, photometric range": dict(BEFORE_SETTINGS, photometric_range=True),
+    "before, graded trust": dict(BEFORE_SETTINGS, graded=True),
+    "before, strength 0.8": dict(BEFORE_SETTINGS, strength=0.8),
+    "before, band by stroke size": dict(BEFORE_SETTINGS, detail_band=None),
+    "default": {},
+    "default, flow at most 432 lines": dict(flow_height=432),
+    "default, band 2 px": dict(detail_band=2),
+    "default, one strength": dict(size_strength=False),
+    "default, strength 0.8": dict(size_strength=False, strength=0.8),
+    "default, detail 0.5": dict(detail=0.5),
+}
+
+
+def clip_path(name: str, out: Path) -> Path:
+    from make_temporal_clips import make_clip
+
+    folder = out.parent / "temporal-clips"
+    folder.mkdir(parents=True, exist_ok=True)
+    return make_clip(name, folder)
+
+
+def per_frame_outputs(name: str, clip: Path, out: Path, style_scale: float | None = None):
+    """(content, stylized): RGB uint8 (N, H, W, 3), the model's outputs as the pipeline makes them
+    with ``--no-smooth`` (``iter_stylized`` without smoothing), cached under ``out``."""
+    from artify_core.images import load_image
+    from artify_core.keyframes.schedule import single_schedule
+    from artify_core.models import StyleImage, load_model
+    from artify_core.pipeline.chunks import Chunk
+    from artify_core.pipeline.stylize import iter_stylized
+    from artify_core.pipeline.styles import StylePlan
+    from artify_core.video import probe_video, read_frames
+
+    info = probe_video(clip)
+    content = read_frames(clip)
+    path = out / f"{name}{'' if style_scale is None else f'.scale{style_scale:g}'}.stylized.npy"
+    if path.exists():
+        return content, np.load(path)
+    model = load_model("arbitrary", device="cpu")
+    plan = StylePlan((model.prepare_style([StyleImage(load_image(STYLE))]),), single_schedule(0, info.frames, info.fps))
+    stylized = np.concatenate(list(iter_stylized(info, Chunk(0, 0, info.frames), model, plan, smoothing=None,
+                                                 style_scale=style_scale)))
+    np.save(path, stylized)
+    return content, stylized
+
+
+def stable_reference(out: Path) -> np.ndarray:
+    """pan360's frames as a perfectly stable stylization would make them: square.jpg stylized once
+    (1280×720, the same model and style) and seen through pan360's camera (``make_temporal_clips.pan_windows``)."""
+    from make_temporal_clips import pan_windows
+
+    from artify_core.images import load_image
+    from artify_core.models import StyleImage, load_model
+
+    path = out / "pan360.stable.npy"
+    if not path.exists():
+        model = load_model("arbitrary", device="cpu")
+        embedding = model.prepare_style([StyleImage(load_image(STYLE))])
+        canvas = model.stylize(load_image(SHARED / "images" / "square.jpg")[None], embedding)[0]
+        np.save(path, pan_windows(canvas))
+    return np.load(path)
+
+
+class CachedFlow:
+    """The evaluation's flow estimator (DIS "medium", full resolution) with each pair's flow kept
+    on disk, keyed by the two frames' bytes: variants of one clip share its content flows."""
+
+    name = "dis"
+    preset = "medium"
+    scale = 1.0
+
+    def __init__(self, folder: Path):
+        from artify_core.metrics.report import EVALUATION_FLOW
+        from artify_core.temporal.flow import load_flow_estimator
+
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self._flow = load_flow_estimator("dis", **EVALUATION_FLOW)
+
+    def estimate(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+        return np.stack([self._pair(a, b) for a, b in zip(source, target)]) if len(source) else \
+            self._flow.estimate(source, target)
+
+    def _pair(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+        key = hashlib.blake2b(np.ascontiguousarray(source).data, digest_size=12)
+        key.update(np.ascontiguousarray(target).data)
+        path = self.folder / f"{key.hexdigest()}.npy"
+        if path.exists():
+            return np.load(path)
+        flow = self._flow.estimate(source[None], target[None])[0]
+        np.save(path, flow)
+        return flow
+
+
+def strict_hard_cuts(content_path: Path) -> list[int]:
+    """Frames t where the content's mean absolute luma change from t − 1 exceeds 30 levels and 4× the
+    median change of the 8 pairs either side: unmistakable hard cuts only (no dissolve, no soft cut)."""
+    from artify_core.metrics.ssim import luminance
+    from artify_core.video import iter_frames
+
+    changes, previous = [], None
+    for batch in iter_frames(content_path, batch_frames=32, height=144):
+        luma = luminance(batch) * 255.0
+        if previous is not None:
+            luma_all = np.concatenate([previous[None], luma])
+        else:
+            luma_all = luma
+            changes.append(0.0)
+        changes += list(np.abs(np.diff(luma_all, axis=0)).mean(axis=(1, 2)))
+        previous = luma[-1]
+    changes = np.asarray(changes)
+    cuts = []
+    for t in range(1, len(changes)):
+        around = np.concatenate([changes[max(1, t - 8):t], changes[t + 1:t + 9]])
+        if changes[t] > 30 and (around.size == 0 or changes[t] > 4 * np.median(around)):
+            cuts.append(t)
+    return cuts
+
+
+@dataclass(frozen=True)
+class Scores:
+    """One output's figures: warping-error ratios to the content's own (three ways of skipping
+    cuts), mean Gram style distance, mean SSIM to the content."""
+
+    ratio: float
+    ratio_strict: float
+    ratio_all: float
+    gram: float
+    ssim: float
+
+    def row(self) -> dict:
+        return dict(ratio=self.ratio, ratio_strict=self.ratio_strict, ratio_all=self.ratio_all, gram=self.gram,
+                    ssim=self.ssim)
+
+
+def ratio_without(output: np.ndarray, content: np.ndarray, cuts: list[int]) -> float:
+    """Mean output error over mean content error, pairs (t − 1, t) for t in ``cuts`` left out (NaN-aware)."""
+    keep = np.isfinite(output) & np.isfinite(content)
+    keep[[c for c in cuts if c < len(keep)]] = False
+    return float(output[keep].mean() / content[keep].mean())
+
+
+class Scorer:
+    """Evaluates outputs of one clip as ``artify evaluate`` does, with every pair measured once."""
+
+    def __init__(self, clip: Path, out: Path, backbone):
+        from artify_core.keyframes import detect_video_cuts
+
+        self.clip, self.backbone = clip, backbone
+        self.flow = CachedFlow(out / "flows" / clip.stem)
+        self.cuts = detect_video_cuts(clip)
+        self.strict = strict_hard_cuts(clip)
+
+    def score_video(self, video: Path) -> Scores:
+        from artify_core.metrics import evaluate_video
+
+        result = evaluate_video(video, self.clip, [str(STYLE)], flow=self.flow, backbone=self.backbone, cuts=())
+        output, content = result.per_frame.warping_error, result.per_frame.warping_error_content
+        return Scores(ratio_without(output, content, self.cuts), ratio_without(output, content, self.strict),
+                      ratio_without(output, content, []), result.style_distance, result.ssim)
+
+    def score_frames(self, frames: np.ndarray, video: Path) -> Scores:
+        from artify_core.video import VideoWriter, probe_video
+
+        info = probe_video(self.clip)
+        video.parent.mkdir(parents=True, exist_ok=True)
+        with VideoWriter(video, width=frames.shape[2], height=frames.shape[1], fps=info.fps, crf=18,
+                         preset="medium") as writer:
+            writer.write(frames)
+        return self.score_video(video)
+
+
+def sweep(names: list[str], variants: list[str], out: Path, style_scale: float | None = None) -> list[dict]:
+    from artify_core.metrics import arbitrary_backbone
+    from artify_core.temporal.smoothing import SmoothingSettings, smooth_frames
+
+    backbone, rows = arbitrary_backbone(), []
+    for name in names:
+        clip = clip_path(name, out)
+        content, stylized = per_frame_outputs(name, clip, out, style_scale)
+        scorer = Scorer(clip, out, backbone)
+        for label in variants:
+            if label == STABLE and name != "pan360":
+                continue
+            options = VARIANTS[label]
+            started = time.perf_counter()
+            frames = stable_reference(out) if label == STABLE else stylized if options is None else smooth_frames(
+                content, stylized, SmoothingSettings(**{"style_scale": style_scale, **options}), cuts=scorer.cuts)
+            ms = 1000 * (time.perf_counter() - started) / len(content)
+            slug = "".join(c if c.isalnum() else "-" for c in label)
+            scale = "" if style_scale is None else f".scale{style_scale:g}"
+            scores = scorer.score_frames(frames, out / "sweep" / f"{name}{scale}.{slug}.mp4")
+            row = dict(clip=name, style_scale=style_scale, variant=label, **scores.row(),
+                       ms_per_frame=None if options is None else ms)
+            rows.append(row)
+            print(f"  {name:11s} {label:34s} ratio {scores.ratio:6.2f} (strict {scores.ratio_strict:6.2f}, "
+                  f"all {scores.ratio_all:6.2f})  gram {scores.gram:.4f}  ssim {scores.ssim:.3f}"
+                  + ("" if options is None else f"  {ms:6.1f} ms/frame"), flush=True)
+            with open(out / "sweep.jsonl", "a") as log:
+                log.write(json.dumps(row) + "\n")
+    return rows
+
+
+def checkout(revision: str, folder: Path) -> Path:
+    """The tree at ``revision`` (``git archive``) under ``folder``, once; returns its root."""
+    tree = folder / f"tree-{revision}"
+    if not (tree / "artify_core").exists():
+        tree.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", revision], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def run_stylize(tree: Path, clip: Path, video: Path, smooth: bool, out: Path) -> float:
+    """``artify stylize`` of ``tree`` (its own code: PYTHONPATH and working directory) on ``clip``;
+    CPU, a store of its own. Returns the wall time in seconds."""
+    if video.exists():
+        return float("nan")
+    env = dict(os.environ, PYTHONPATH=str(tree), PREFECT_HOME=str(out / f"prefect-{tree.name}"))
+    command = [sys.executable, "-m", "artify_cli.main", "stylize", str(clip), "--style", str(STYLE), "--out",
+               str(video), "--device", "cpu", "--store", str(out / f"store-{tree.name}"),
+               "--smooth" if smooth else "--no-smooth"]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
+    return time.perf_counter() - started
+
+
+def pipeline(names: list[str], before: str, out: Path) -> list[dict]:
+    """Default vs ``--no-smooth`` through ``artify stylize``, before and after, every clip."""
+    from artify_core.metrics import arbitrary_backbone
+
+    backbone, rows = arbitrary_backbone(), []
+    trees = {"before": checkout(before, out), "after": REPO}
+    for name in names:
+        clip = clip_path(name, out)
+        scorer = Scorer(clip, out, backbone)
+        # --no-smooth writes the same pixels before and after (nothing on its path changed), so it runs once.
+        runs = [("no-smooth", "after", False), ("default", "before", True), ("default", "after", True)]
+        for label, tree, smooth in runs:
+            video = out / "pipeline" / f"{name}.{tree}.{label}.mp4"
+            video.parent.mkdir(parents=True, exist_ok=True)
+            seconds = run_stylize(trees[tree], clip, video, smooth, out)
+            scores = scorer.score_video(video)
+            row = dict(clip=name, tree=tree, run=label, **scores.row(), seconds=seconds, cuts=scorer.cuts,
+                       strict_cuts=scorer.strict)
+            rows.append(row)
+            print(f"  {name:11s} {tree:6s} {label:9s} ratio {scores.ratio:6.2f} (strict {scores.ratio_strict:6.2f}, "
+                  f"all {scores.ratio_all:6.2f})  gram {scores.gram:.4f}  ssim {scores.ssim:.3f}", flush=True)
+    (out / "pipeline.json").write_text(json.dumps(rows, indent=1))
+    return rows
+
+
+SPEED_PASS = """
+import json, sys, time
+import numpy as np
+from artify_core.foundation.runtime import configure_for_frames, let_idle_threads_sleep
+let_idle_threads_sleep()
+configure_for_frames((720, 1280))
+from artify_core.keyframes import detect_video_cuts
+from artify_core.temporal.smoothing import SmoothingSettings, TemporalSmoother
+from artify_core.video import read_frames
+clip, stylized_path, passes = sys.argv[1], sys.argv[2], int(sys.argv[3])
+content, stylized, cuts = read_frames(clip), np.load(stylized_path), detect_video_cuts(clip)
+
+def stream():
+    smoother, finished = TemporalSmoother(SmoothingSettings(), cuts=cuts), 0
+    for first in range(0, len(content), 8):
+        smoother.submit(content[first:first + 8])
+        finished += len(smoother.process(content[first:first + 8], stylized[first:first + 8]))
+    return finished + len(smoother.finish())
+
+stream()
+fps = []
+for _ in range(passes):
+    started = time.perf_counter()
+    assert stream() == len(content)
+    fps.append(len(content) / (time.perf_counter() - started))
+print(json.dumps(fps))
+"""
+
+
+def speed(before: str, out: Path, rounds: int = 3) -> dict:
+    """Smoothing-only frames/s at 720p, ``before``'s smoother and this tree's in alternating
+    subprocesses (each: a warm-up, then the median of three passes)."""
+    clip = clip_path("bunny720", out)
+    per_frame_outputs("bunny720", clip, out)
+    stylized = out / "bunny720.stylized.npy"
+    trees = {"before": checkout(before, out), "after": REPO}
+    found: dict[str, list[float]] = {"before": [], "after": []}
+    for number in range(rounds):
+        for label in (("before", "after") if number % 2 == 0 else ("after", "before")):
+            env = dict(os.environ, PYTHONPATH=str(trees[label]))
+            done = subprocess.run([sys.executable, "-c", SPEED_PASS, str(clip), str(stylized), "3"], env=env,
+                                  capture_output=True, text=True, check=True, cwd=trees[label])
+            passes = json.loads(done.stdout.strip().splitlines()[-1])
+            found[label].append(sorted(passes)[1])
+            print(f"  720p smoothing only, {label}: {sorted(passes)[1]:.1f} frames/s "
+                  f"(passes {', '.join(f'{p:.1f}' for p in passes)})", flush=True)
+    median = {label: float(np.median(values)) for label, values in found.items()}
+    row = dict(fps=found, median=median, after_over_before=median["after"] / median["before"])
+    print(f"  after / before: {row['after_over_before']:.3f}", flush=True)
+    (out / "speed.json").write_text(json.dumps(row, indent=1))
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(REPO / "bench-out" / "temporal-sizes"))
+    parser.add_argument("--clips", nargs="+")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
+    parser.add_argument("--parts", nargs="+", default=["sweep"], choices=["sweep", "pipeline", "speed", "docs"])
+    parser.add_argument("--before", default=BEFORE)
+    parser.add_argument("--style-scale", type=float, help="sweep: the model paints with this --style-scale")
+    args = parser.parse_args()
+    from make_temporal_clips import CLIPS
+
+    from artify_core.foundation.runtime import configure_for_frames, let_idle_threads_sleep
+
+    let_idle_threads_sleep()
+    configure_for_frames((1080, 1920))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    names = args.clips or list(CLIPS)
+    if "sweep" in args.parts:
+        sweep(names, args.variants, out, args.style_scale)
+    if "pipeline" in args.parts:
+        pipeline(names, args.before, out)
+    if "speed" in args.parts:
+        speed(args.before, out)
+
+
+if __name__ == "__main__":
+    main()
