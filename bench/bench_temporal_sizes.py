@@ -81,6 +81,7 @@ VARIANTS: dict[str, dict | None] = {
     "default, one strength": dict(size_strength=False),
     "default, strength 0.8": dict(size_strength=False, strength=0.8),
     "default, detail 0.5": dict(detail=0.5),
+    "default, graded falloff 2": dict(graded=2.0),
 }
 
 

@@ -102,9 +102,10 @@ def consistency_weight(
     relative: float,
     absolute: float,
     warped_reverse: np.ndarray | None = None,
+    falloff: float = 1.0,
 ) -> np.ndarray:
-    """``consistency_mask``'s test made gradual: 1 where the round trip passes it, ``tolerance /
-    round_trip`` beyond (½ at twice the tolerance), 0 where x + w leaves frame b.
+    """``consistency_mask``'s test made gradual: 1 where the round trip passes it, ``(tolerance /
+    round_trip) ** falloff`` beyond (½ at twice the tolerance for falloff 1), 0 where x + w leaves frame b.
 
     Args and shapes as ``consistency_mask`` (no motion-boundary test). Returns float32 (N, H, W) in [0, 1].
     """
@@ -114,6 +115,8 @@ def consistency_weight(
     round_trip = (u + back_u) ** 2 + (v + back_v) ** 2
     tolerance = relative * (u * u + v * v + back_u * back_u + back_v * back_v) + absolute
     weight = np.minimum(1.0, tolerance / np.maximum(round_trip, 1e-12))
+    if falloff != 1.0:
+        weight **= falloff
     return (weight * _lands_inside(flow)).astype(np.float32)
 
 

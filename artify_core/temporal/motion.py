@@ -116,8 +116,8 @@ class MotionEstimator:
         photometric_range: measure that difference from the range of the content's 3×3
             neighbourhood rather than from its pixel, so that fine texture carried a fraction of a
             pixel off (which the flow cannot place better) is not taken for an occlusion.
-        graded: beyond the tolerance a pixel's weight falls with its round-trip error
-            (``functional.consistency_weight``) instead of dropping to 0.
+        graded: beyond the tolerance a pixel's weight falls with its round-trip error as
+            ``functional.consistency_weight`` with this falloff; 0: drops to 0 (``consistency_mask``).
         threads: pool size; 0 estimates in the calling thread when asked. None: half the CPU's
             cores, 1 to 4 (a pair takes about 15 ms of one core at 720p, so one thread keeps up
             with 60 frames/s; more threads on a 2-core machine only take turns with the model's).
@@ -125,7 +125,7 @@ class MotionEstimator:
 
     def __init__(self, make_flow: Callable[[], FlowEstimator], *, flow_height: int, relative: float,
                  absolute: float, motion_boundaries: bool, photometric: float = 0.0,
-                 photometric_range: bool = False, graded: bool = False, threads: int | None = None):
+                 photometric_range: bool = False, graded: float = 0.0, threads: int | None = None):
         import cv2
 
         self._cv2 = cv2
@@ -189,9 +189,10 @@ class MotionEstimator:
         ops = self._ops
         field = ops.load_flow(flow, flow.shape[:2])
         back = ops.warp(reverse, field)
-        if self.graded:
+        if self.graded > 0:
             mask = consistency_weight(flow[None], reverse[None], relative=self.relative,
-                                      absolute=self.absolute * scale ** 2, warped_reverse=back[None])[0]
+                                      absolute=self.absolute * scale ** 2, warped_reverse=back[None],
+                                      falloff=self.graded)[0]
         else:
             mask = consistency_mask(flow[None], reverse[None], relative=self.relative,
                                     absolute=self.absolute * scale ** 2, motion_boundaries=self.motion_boundaries,

@@ -118,8 +118,8 @@ class SmoothingSettings:
             the absolute tolerance follow.
         photometric_range: compare carried content with the range of its 3×3 neighbourhood
             (``motion.photometric_difference``) rather than pixel by pixel.
-        graded: beyond the consistency tolerance the strength falls with the round-trip error
-            (``functional.consistency_weight``) instead of dropping to 0.
+        graded: beyond the consistency tolerance the strength falls with the round-trip error,
+            ``(tolerance / error) ** graded`` (``functional.consistency_weight``); 0: drops to 0.
         size_strength: frames smaller than ``scaling.FLOW_HEIGHT`` lines get a longer memory
             (``scaling.strength_at``).
         sized: the scale-dependent choices are made (``for_frames``); the fields are final.
@@ -147,7 +147,7 @@ class SmoothingSettings:
     detail_band: int | None = None
     style_scale: float | None = None
     photometric_range: bool = True
-    graded: bool = True
+    graded: float = 1.0
     size_strength: bool = True
     sized: bool = False
     min_reliable: float = 0.25
@@ -170,7 +170,7 @@ class SmoothingSettings:
             raise InputError(f"consistency tolerances must be >= 0; got relative={self.relative}, "
                              f"absolute={self.absolute}")
         if self.flow_height < 0 or self.flow_min_height < 0 or self.long_term_offset < 2 or self.screening <= 0 \
-                or self.photometric < 0 or (self.detail_band is not None and self.detail_band < 1):
+                or self.photometric < 0 or self.graded < 0 or (self.detail_band is not None and self.detail_band < 1):
             raise InputError(f"flow heights and photometric must be >= 0, detail_band >= 1, long_term_offset >= 2 "
                              f"and screening > 0; got {self.flow_height}, {self.flow_min_height}, {self.photometric}, "
                              f"{self.detail_band}, {self.long_term_offset}, {self.screening}")

@@ -114,6 +114,16 @@ def test_consistency_weight_is_whole_within_the_tolerance_and_falls_beyond():
     np.testing.assert_array_equal(weight == 1.0, strict == 1.0)  # the gradual test passes what the mask passes
 
 
+def test_a_steeper_falloff_raises_the_weight_to_its_power():
+    flow = constant_flow(4, 60, 10, 0)
+    reverse = -flow
+    reverse[0, :, :, 0] += 8.0  # 64 px² against a tolerance of 0.05·(100 + 4) + 2 = 7.2
+    gentle = consistency_weight(flow, reverse, relative=0.05, absolute=2.0)[0, :, :40]
+    steep = consistency_weight(flow, reverse, relative=0.05, absolute=2.0, falloff=2.0)[0, :, :40]
+    np.testing.assert_allclose(gentle, 7.2 / 64, rtol=1e-5)
+    np.testing.assert_allclose(steep, (7.2 / 64) ** 2, rtol=1e-5)
+
+
 def test_consistency_weight_is_zero_where_the_flow_leaves_the_frame():
     flow = constant_flow(10, 20, 3, 0)
     weight = consistency_weight(flow, -flow, relative=0.05, absolute=2.0)[0]
