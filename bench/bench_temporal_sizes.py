@@ -420,8 +420,8 @@ def targets_table(rows: dict[tuple[str, str], dict], names: list[str], smoothed:
                       f"{smooth['ratio_strict'] / plain['ratio_strict']:.3f} | "
                       f"{smooth['ratio_all'] / plain['ratio_all']:.3f} | {_met(gram, gram <= TARGET_GRAM)} | "
                       f"{_met(smooth['ssim'] - plain['ssim'], smooth['ssim'] >= plain['ssim'])} |")
-    return lines + ["", "Default against `--no-smooth` (quotients of the rows above; SSIM: the difference):", ""] \
-        + checks
+    return lines + ["", f"{smoothed.capitalize()} against `--no-smooth` (quotients of the rows above; SSIM: the "
+                    "difference):", ""] + checks
 
 
 def variants_table(rows: dict[tuple[str, str], dict], names: list[str]) -> list[str]:
@@ -474,6 +474,10 @@ def picture(name: str, out: Path, smoothed: str = "default") -> Path:
     from artify_core.temporal.functional import consistency_mask, warp
     from artify_core.video import read_frames
 
+    path = IMAGES / f"temporal_sizes_{name}.jpg"
+    sources = [sweep_video(name, label, out) for label in ("no-smooth", smoothed)]
+    if path.exists() and all(path.stat().st_mtime > source.stat().st_mtime for source in sources):
+        return path  # drawn from these very outputs already
     clip = clip_path(name, out)
     content, cuts = read_frames(clip), set(detect_video_cuts(clip))
     change = np.abs(np.diff(content.astype(np.int16), axis=0)).mean(axis=(1, 2, 3))
@@ -488,8 +492,8 @@ def picture(name: str, out: Path, smoothed: str = "default") -> Path:
     top, left = (height - crop_h) // 2, (width - crop_w) // 2
     window = (slice(top, top + crop_h), slice(left, left + crop_w))
     rows = []
-    for label in ("no-smooth", smoothed):
-        frames = read_frames(sweep_video(name, label, out))[first:first + 2]
+    for source in sources:
+        frames = read_frames(source)[first:first + 2]
         carried = warp(frames[:1], flow)[0]
         difference = np.abs(frames[1].astype(np.float32) - carried) * mask[..., None] * 4
         difference = np.clip(difference, 0, 255).astype(np.uint8)
@@ -498,7 +502,6 @@ def picture(name: str, out: Path, smoothed: str = "default") -> Path:
     if image.shape[1] < 900:
         image = cv2.resize(image, (image.shape[1] * 2, image.shape[0] * 2), interpolation=cv2.INTER_NEAREST)
     IMAGES.mkdir(parents=True, exist_ok=True)
-    path = IMAGES / f"temporal_sizes_{name}.jpg"
     cv2.imwrite(str(path), image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 88])
     print(f"  {path.relative_to(REPO)}: frames {first}-{first + 1} (content change {change[first]:.1f} levels)",
           flush=True)
@@ -520,20 +523,51 @@ def docs(names: list[str], out: Path) -> None:
             "Warping errors are the project's evaluator's (`artify_core.metrics.evaluate_video`: DIS \"medium\" "
             "on the content at full resolution, Ruder et al.'s masks), as a ratio to the content's own warping "
             "error over the same pairs, counted three ways:", "",
-            "* *ratio vs content*: pairs across the cuts `detect_video_cuts` finds (hard cuts and dissolves) "
-            "left out, as `artify evaluate` does;",
+            "* *ratio vs content*: pairs across the cuts `detect_video_cuts` finds left out, as `artify "
+            "evaluate` does;",
             "* *incl. missed cuts*: only pairs across unmistakable hard cuts (mean luma change over 30 levels "
             "and 4× its neighbours') left out, so frames across any cut the project's detector misses count;",
             "* *every pair*: nothing left out.", "",
             "Each clip is stylized once per frame (as `--no-smooth` does); the smoother runs over those same "
             "outputs, and each result is encoded (x264 crf 18) and evaluated.", ""]
-    text += ["## Default against `--no-smooth`", ""] + targets_table(rows, names, "default") + [""]
+    text += ["## The scale-dependent choices (`artify_core.temporal.scaling`)", "",
+             "* The smoother's flow (DIS \"fast\") is estimated on 288 lines for every frame: larger frames reduced "
+             "(as before), smaller ones now upsampled (bicubic) to it.",
+             "* Frames under 288 lines get a longer memory: the recursion's `1 / (1 − strength)` frames grow as "
+             "`sqrt(288 / height)` (0.7 → 0.708 at 272 lines, 0.788 at 144).",
+             "* The masks are graded: beyond the forward–backward tolerance the strength falls as "
+             "`tolerance / round-trip error` instead of dropping to 0 (fast motion, occlusion, dissolves), and "
+             "the photometric check compares carried content with the range of its 3×3 neighbourhood.",
+             "* With `--style-scale` the texture restoration's band (2 px) and the absolute consistency tolerance "
+             "grow with the strokes' size in output pixels (output height ÷ the model's working height). "
+             "Not measured here: every row below is without `--style-scale`, where the band stays 2 px.", "",
+             "## Default against `--no-smooth`", ""] + targets_table(rows, names, "default") + [""]
+    text += ["## Where the ways of counting disagree", "",
+             "| clip | cuts `detect_video_cuts` finds | unmistakable hard cuts |", "| --- | --- | --- |"]
+    for name in names:
+        if (name, "default") in rows:
+            from artify_core.keyframes import detect_video_cuts
+
+            clip = clip_path(name, out)
+            text.append(f"| {name} | {list(detect_video_cuts(clip)) or '–'} | {strict_hard_cuts(clip) or '–'} |")
+    text += ["", "Pairs across a cut count in *incl. missed cuts* only where the strict detector does not see the "
+             "cut, and in *every pair* always. Across a cut both outputs change entirely and no smoothing can help, "
+             "so every such pair pulls the default's quotient towards 1: on bikes272 the soft cut at frame 76 "
+             "that only the project's detector finds, and all five cuts in *every pair*. dissolve360's two "
+             "15-frame dissolves are found by neither detector: its pairs through them count in every column.", ""]
+    if any(label == "before" for _, label in rows):
+        text += ["## Before issue 28", "",
+                 "The smoother's settings before this work (`BEFORE_SETTINGS`: flow at most 288 lines, never "
+                 "upsampled; band 2 px; pixel-by-pixel photometric check; masks 0 or 1; one strength) over the "
+                 "same per-frame outputs, where measured:", ""] + targets_table(rows, names, "before") + [""]
     if any(label not in ("no-smooth", "default", STABLE) for _, label in rows):
         text += ["## Each choice", "",
                  "Variants over the same per-frame outputs, as quotients to `--no-smooth` on the same clip. "
                  "*before*: the smoother's settings before issue 28 (flow at most 288 lines, never upsampled; "
                  "band 2 px; pixel-by-pixel photometric check; masks 0 or 1; one strength).", ""] \
-            + variants_table(rows, names) + [""]
+            + variants_table(rows, names) + ["", "ms/frame: the smoother's wall time per frame in the sweep, on a "
+                                                     "machine shared with other work; indicative only (speed: below).",
+                                                     ""]
     stable = rows.get(("pan360", STABLE))
     if stable is not None:
         plain, smooth = rows.get(("pan360", "no-smooth")), rows.get(("pan360", "default"))
@@ -543,11 +577,18 @@ def docs(names: list[str], out: Path) -> None:
                  f"{stable['ratio']:.2f}× the content's"
                  + (f" (`--no-smooth` {plain['ratio']:.2f}×, default {smooth['ratio']:.2f}×)" if plain and smooth
                     else "")
-                 + ": the stylized texture has more fine detail than the content, and the evaluator's bilinear "
-                   "warp and sub-pixel flow errors cost more on it; so a ratio vs content near 1 is not reachable "
-                   "by an output that keeps the style's texture, and the smoother's figure below the stable one "
-                   "is texture it has smoothed away (the Gram distance says how much).", ""]
+                 + ". The stylized texture has more fine detail than the content, and the evaluator's bilinear "
+                   "warp and sub-pixel flow errors cost more on it, so a ratio vs content near 1 is out of reach "
+                   "for any output that keeps the style's texture; the smoother goes below the stable figure by "
+                   "softening that texture (its SSIM to the content rises). The Gram distance does not reward "
+                   "stability: the stable stylization's is "
+                   + (f"{stable['gram'] / plain['gram']:.2f}× `--no-smooth`'s" if plain else "higher")
+                   + " (each frame painted anew fits the style's statistics in that frame), so part of a smoother's "
+                   "Gram excess on this clip is the price of any stable output, not lost style.", ""]
     pipeline_rows = json.loads((out / "pipeline.json").read_text()) if (out / "pipeline.json").exists() else []
+    if not pipeline_rows:
+        text += ["The `pipeline` part (`artify stylize` end to end, this tree and `--before`'s) has not been run "
+                 "for this page: *before* above is the former settings over the same per-frame outputs.", ""]
     if pipeline_rows:
         text += ["## Through the pipeline, before and after", "",
                  "| clip | tree | run | ratio vs content | incl. missed cuts | every pair | Gram | SSIM |",
