@@ -372,7 +372,7 @@ def speed(before: str, out: Path, rounds: int = 3) -> dict:
             print(f"  720p smoothing only, {label}: {sorted(passes)[1]:.1f} frames/s "
                   f"(passes {', '.join(f'{p:.1f}' for p in passes)})", flush=True)
     median = {label: float(np.median(values)) for label, values in found.items()}
-    row = dict(fps=found, median=median, after_over_before=median["after"] / median["before"])
+    row = dict(before=before, fps=found, median=median, after_over_before=median["after"] / median["before"])
     print(f"  after / before: {row['after_over_before']:.3f}", flush=True)
     (out / "speed.json").write_text(json.dumps(row, indent=1))
     return row
@@ -600,7 +600,12 @@ def docs(names: list[str], out: Path) -> None:
         text += ["## Speed at 720p", "",
                  f"Smoothing alone, bigbuckbunny_720p: before {speed_row['median']['before']:.1f} frames/s, after "
                  f"{speed_row['median']['after']:.1f} (after ÷ before {speed_row['after_over_before']:.3f}; "
-                 "medians of alternating subprocesses).", ""]
+                 "medians of alternating subprocesses; before = "
+                 f"`{speed_row.get('before', '--before')}`). Each subprocess's median pass, in order: before "
+                 f"{', '.join(f'{v:.1f}' for v in speed_row['fps']['before'])}; after "
+                 f"{', '.join(f'{v:.1f}' for v in speed_row['fps']['after'])}. Where these spread by more than the "
+                 "difference between the medians, the machine was busy and the quotient says nothing: rerun "
+                 "`--parts speed docs` on a quiet machine.", ""]
     pictures = [picture(name, out) for name in PICTURED if (name, "default") in rows]
     if pictures:
         text += ["## Pictures", "",
