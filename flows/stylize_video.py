@@ -28,7 +28,7 @@ from artify_core.pipeline.handover import ChunkHandover
 from artify_core.settings import NO_STYLE, ScheduleOptions, VideoRequest
 from artify_core.storage.local import DIGESTS
 from artify_core.storage.uri import is_remote
-from artify_core.temporal.smoothing import settings_from_options
+from artify_core.temporal.settings import settings_from_options
 from artify_core.video import output_size
 from artify_core.video.encoders import resolve_encoder
 from artify_core.video.timing import rate_label

@@ -35,7 +35,7 @@ from tasks.retries import transient_only
 
 if TYPE_CHECKING:  # the chunk stage imports torch: only a process that stylizes a chunk loads it
     from artify_core.pipeline.handover import ChunkHandover
-    from artify_core.temporal.smoothing import SmoothingSettings
+    from artify_core.temporal.settings import SmoothingSettings
 
 
 @dataclass(frozen=True)

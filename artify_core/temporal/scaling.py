@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 
-from artify_core.pipeline.scale import working_size
+from artify_core.foundation.stroke_scale import working_size
 
 # DIS "fast" on this many lines, whatever the frame's height. Larger frames are reduced to it (the cost
 # of a full-resolution flow grows with the pixels; ``smoothing.FLOW_PRESET``'s figures). Smaller ones are
