@@ -20,7 +20,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 def test_a_run_shows_its_result_pictures_and_progress(prefect_api, tmp_path, bikes_clip, starrynight):
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterTaskRunId,
+        FlowRunFilter,
+        FlowRunFilterId,
+    )
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from artify_core.settings import VideoRequest
@@ -39,7 +45,11 @@ def test_a_run_shows_its_result_pictures_and_progress(prefect_api, tmp_path, bik
             run = next(r for r in runs if r.id == state.state_details.flow_run_id)
             artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
                 flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
-            task_artifacts = client.read_artifacts()  # progress of the evaluate task belongs to the task run
+            # The evaluate task's progress belongs to its task run; other tests' runs on the
+            # session's server have artifacts under the same keys.
+            task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
+            task_artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+                task_run_id=ArtifactFilterTaskRunId(any_=[task_run.id for task_run in task_runs])))
         # The run's last log lines wait in Prefect's batching log worker: send them while this
         # server is up (the fixture kills it), not at interpreter exit.
         from prefect.logging.handlers import APILogWorker
