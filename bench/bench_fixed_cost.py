@@ -20,16 +20,19 @@ Writes docs/fixed_cost.md and prints it.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import io
 import os
 import pty
 import re
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tarfile
 import tempfile
+import termios
 import time
 from pathlib import Path
 
@@ -62,6 +65,8 @@ def artify(tree: Path, env: dict[str, str], *args: str) -> tuple[float, float | 
     """(seconds, seconds to the first stylized frame or None, exit code) of one ``artify`` command,
     its stderr on a pseudo-terminal (the progress bar is drawn on terminals only)."""
     master, terminal = pty.openpty()
+    # A terminal of 120 columns: on one of 0 (a new pseudo-terminal's) the bar draws nothing.
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     started = time.monotonic()
     process = subprocess.Popen([sys.executable, "-m", "artify_cli.main", *args], cwd=tree, env=env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=terminal)
@@ -137,6 +142,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temporary:
         trees = {"before": tree_of(args.before, Path(temporary) / "before"), "after": REPO}
         works = {label: out / label for label in trees}
+        for work in works.values():
+            (work / "prefect").mkdir(parents=True)
         # This tree's first command starts the shared local server: measured on its own.
         started = time.monotonic()
         subprocess.run([sys.executable, "-c", "from artify_cli.local_server import use_prefect_api; use_prefect_api()"],
