@@ -44,6 +44,28 @@ def bunny() -> Path:
     return shared_media("content/bigbuckbunny_720p.mp4")
 
 
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    """``mount(size)``: a tmpfs of ``size`` (mount(8) option, e.g. "64k") under tmp_path, unmounted after the
+    test; skips where it cannot be mounted (needs root, as on the project's machines and in CI)."""
+    import subprocess
+
+    mounted: list[Path] = []
+
+    def mount(size: str) -> Path:
+        target = tmp_path / f"tmpfs-{len(mounted)}"
+        target.mkdir()
+        if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(target)],
+                                               capture_output=True).returncode != 0:
+            pytest.skip("cannot mount a tmpfs here (not root)")
+        mounted.append(target)
+        return target
+
+    yield mount
+    for target in mounted:
+        subprocess.run(["umount", str(target)], check=True)
+
+
 @pytest.fixture(scope="session")
 def starrynight() -> Path:
     return shared_media("style/starrynight.jpg")

@@ -6,9 +6,7 @@ that misses frames is never published; URLs and unwritable outputs are refused b
 from __future__ import annotations
 
 import logging
-import os
 import pickle
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -94,22 +92,14 @@ def test_an_assembly_missing_frames_is_never_published(tmp_path, tiny_video, sta
     assert list(out.parent.iterdir()) == []  # nor any temporary file
 
 
-def test_a_full_output_disk_names_it_and_leaves_nothing(tmp_path, tiny_video, starrynight):
+def test_a_full_output_disk_names_it_and_leaves_nothing(tmp_path, tiny_video, starrynight, small_tmpfs):
     """The output's file system fills up while the video is joined: one line naming it, and
     neither the output nor any temporary file is left there."""
-    mount = tmp_path / "small"
-    mount.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8k", "tmpfs", str(mount)],
-                                           capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (not root)")
-    try:
-        out = mount / "out.mp4"
-        with pytest.raises(OutOfSpaceError, match=f"out of space on the file system mounted at {mount} \\(tmpfs\\)"):
-            stylize_video(request_for(tiny_video, starrynight, out, str(tmp_path / "store"),
-                                      encoding={"preset": "ultrafast", "crf": 0}))
-        assert list(mount.iterdir()) == []
-    finally:
-        subprocess.run(["umount", str(mount)], check=True)
+    mount = small_tmpfs("8k")
+    with pytest.raises(OutOfSpaceError, match=f"out of space on the file system mounted at {mount} \\(tmpfs\\)"):
+        stylize_video(request_for(tiny_video, starrynight, mount / "out.mp4", str(tmp_path / "store"),
+                                  encoding={"preset": "ultrafast", "crf": 0}))
+    assert list(mount.iterdir()) == []
 
 
 @pytest.mark.parametrize("fields, error, message", [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,9 @@ from artify_core.storage import LocalStore
 
 
 @pytest.fixture
-def tiny_tmpfs(tmp_path):
-    """A 64 KiB tmpfs (needs root and mount(8), as on the project's machines and in CI)."""
-    mount = tmp_path / "small"
-    mount.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
-                                           capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (not root)")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=True)
+def tiny_tmpfs(small_tmpfs):
+    """A 64 KiB tmpfs."""
+    return small_tmpfs("64k")
 
 
 def test_a_full_store_names_its_file_system_and_the_bytes_needed(tiny_tmpfs):

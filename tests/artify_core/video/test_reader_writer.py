@@ -103,19 +103,9 @@ def test_concat_keeps_frames_rate_and_audio(tmp_path, bunny):
 
 
 @pytest.fixture
-def small_disk(tmp_path):
-    """A 192 kB tmpfs: room for a few frames, not for a clip (needs root to mount)."""
-    import os
-    import subprocess
-
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small file system needs root")
-    mount = tmp_path / "small"
-    mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=192k", "tmpfs", str(mount)]).returncode != 0:
-        pytest.skip("this machine does not let tests mount a tmpfs")
-    yield mount
-    subprocess.run(["umount", str(mount)], check=False)
+def small_disk(small_tmpfs):
+    """A 192 kB tmpfs: room for a few frames, not for a clip."""
+    return small_tmpfs("192k")
 
 
 def test_a_full_disk_is_named_and_leaves_nothing(small_disk, bikes):
