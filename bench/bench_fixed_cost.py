@@ -36,6 +36,8 @@ import termios
 import time
 from pathlib import Path
 
+from machine import cpu_description  # bench/ is on sys.path when a script runs
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "examples" / "bikes_3s.mp4"
 STYLE = REPO / "examples" / "starrynight.jpg"
@@ -158,12 +160,10 @@ def main() -> None:
                             rows[label].setdefault(name, []).append(value)
         finally:
             stop_server(REPO, works["after"])
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "unknown CPU")
     lines = ["# Fixed cost of a command", "",
              "Written by `python bench/bench_fixed_cost.py`. Whole `artify` processes, this tree and "
              f"`{args.before}` alternating, {args.pairs} of each; medians, every run in brackets.",
-             f"Measured on {cpu}, {os.cpu_count()} cores.", "",
+             f"Measured on {cpu_description()}.", "",
              "| measure | before (s) | after (s) | after ÷ before |", "| --- | --- | --- | --- |"]
     for name in ("cached rerun", "first frame", "fresh run", "folder rerun"):
         before, after = rows["before"].get(name, []), rows["after"].get(name, [])

