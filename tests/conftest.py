@@ -22,6 +22,12 @@ _SESSION_HOME = Path(tempfile.mkdtemp(prefix="artify-tests-"))
 os.environ["ARTIFY_CACHE"] = str(_SESSION_HOME / "cache")
 os.environ["PREFECT_HOME"] = str(_SESSION_HOME / "prefect")
 os.environ.pop("PREFECT_API_URL", None)
+# Under pytest-xdist every worker is a process of its own: one compute thread each (also for the artify
+# commands it starts), or two workers' thread pools fight over the cores (a 64x114 Gatys test then took
+# 10x as long). Before anything imports torch.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _threads in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_threads, "1")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_MEDIA = REPO.parent / "shared" / "media"
@@ -206,6 +212,11 @@ def prefect_api() -> str:
 
     use_prefect_api()
     return os.environ["PREFECT_API_URL"]
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto``: one worker per core, at most 4 (each starts its own Prefect and S3 servers)."""
+    return max(1, min(4, len(os.sched_getaffinity(0))))
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:

@@ -80,7 +80,9 @@ def check_can_create(target: str | Path, what: str = "output") -> None:
     target = Path(target)
     parent = target.parent if str(target.parent) else Path(".")
     try:
-        handle, name = tempfile.mkstemp(prefix=f".{target.name}.probe.", dir=parent)
+        # Named as a part file of this process, so a rerun sweeps it if this process is killed here.
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".part.probe",
+                                        dir=parent)
     except OSError as error:
         if is_out_of_space(error):
             raise out_of_space(target) from error

@@ -1,7 +1,7 @@
 """Fault injection: a real ``artify stylize`` killed with SIGKILL, and a store that dies mid-run.
 
-Each run is a fresh ``artify`` process in its own process group (its ffmpeg children
-and Prefect's temporary server die with it, as on a machine that loses power). The
+Each run is a fresh ``artify`` process in its own process group (everything it started
+dies with it, as on a machine that loses power). The
 kill points are read from what the run leaves on disk: a chunk's scratch folder, a
 chunk published to the store, the temporary output beside the target. After each
 kill a rerun must finish, stylize no chunk that was finished, publish one complete
@@ -26,12 +26,16 @@ FRAMES, CHUNK = 30, 10  # three chunks
 RERUN_TIMEOUT_S = 300
 
 
-def artify_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+def artify_env(tmp_path: Path, prefect_api: str | None = None, **extra: str) -> dict[str, str]:
+    """A run's own cache and temporary folder; the session's Prefect server when given (it runs
+    detached from any artify process, as the local server users share does: a killed run leaves it
+    alone), else the local server of a Prefect home of its own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ARTIFY_"))}
     (tmp_path / "tmp").mkdir(parents=True, exist_ok=True)
     env.update({"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120", "TMPDIR": str(tmp_path / "tmp"),
-                "ARTIFY_CACHE": str(tmp_path / "cache"), **extra})
+                "TMPDIR": str(tmp_path / "tmp"), "ARTIFY_CACHE": str(tmp_path / "cache"), **extra})
+    if prefect_api:
+        env["PREFECT_API_URL"] = prefect_api
     return env
 
 
@@ -92,17 +96,18 @@ KILL_POINTS = {
     # The first chunk has just been published.
     "between-chunks": lambda tmp, store, out: len(chunks_in(store)) >= 1,
     # Every chunk is stored and the output is being written beside its target.
-    "during-assembly": lambda tmp, store, out: any(p.name.startswith(f".{out.name}.") for p in out.parent.iterdir()),
+    "during-assembly": lambda tmp, store, out: any(p.name.startswith(f".{out.name}.") and p.name.endswith(".part.mp4")
+                                                   for p in out.parent.iterdir()),
 }
 
 
 @pytest.mark.parametrize("point", list(KILL_POINTS))
-def test_sigkill_then_rerun_reuses_every_finished_chunk(point, tmp_path, clip, starrynight):
+def test_sigkill_then_rerun_reuses_every_finished_chunk(point, tmp_path, clip, starrynight, prefect_api):
     from artify_core.video import probe_video
 
     out, store, tmp = tmp_path / "out" / "clip.stylized.mp4", tmp_path / "store", tmp_path / "tmp"
     out.parent.mkdir()
-    env = artify_env(tmp_path)
+    env = artify_env(tmp_path, prefect_api)
     args = command(clip, starrynight, out, str(store))
     process = start(args, env, tmp_path / "killed.log")
     killed = kill_when(process, lambda: KILL_POINTS[point](tmp, store, out))
@@ -121,9 +126,9 @@ def test_sigkill_then_rerun_reuses_every_finished_chunk(point, tmp_path, clip, s
           f"rerun {seconds:.1f} s")
 
 
-def test_interrupt_stops_the_run_in_seconds_and_publishes_nothing(tmp_path, clip, starrynight):
+def test_interrupt_stops_the_run_in_seconds_and_publishes_nothing(tmp_path, clip, starrynight, prefect_api):
     out, store, tmp = tmp_path / "out.mp4", tmp_path / "store", tmp_path / "tmp"
-    env = artify_env(tmp_path)
+    env = artify_env(tmp_path, prefect_api)
     process = start(command(clip, starrynight, out, str(store)), env, tmp_path / "run.log")
     deadline = time.monotonic() + 600
     while not scratch_folder_of(tmp, "chunk") and process.poll() is None and time.monotonic() < deadline:
@@ -143,7 +148,7 @@ def test_interrupt_stops_the_run_in_seconds_and_publishes_nothing(tmp_path, clip
     assert [line for line in states if not line.strip().startswith("Z")] == []
 
 
-def test_store_lost_mid_run_fails_cleanly_then_a_rerun_finishes(tmp_path, clip, starrynight):
+def test_store_lost_mid_run_fails_cleanly_then_a_rerun_finishes(tmp_path, clip, starrynight, prefect_api):
     """The S3 store's server dies after the first chunk: the run fails within about a minute with
     one line and publishes nothing; with the server back, a rerun reuses the stored chunk."""
     from tests.conftest import ACCESS_KEY_ID, SECRET
@@ -153,7 +158,7 @@ def test_store_lost_mid_run_fails_cleanly_then_a_rerun_finishes(tmp_path, clip, 
 
     server = SeaweedS3(tmp_path / "seaweedfs", [Identity("admin", ACCESS_KEY_ID, SECRET)]).start()
     try:
-        env = artify_env(tmp_path, AWS_ENDPOINT_URL=server.endpoint, AWS_ACCESS_KEY_ID=ACCESS_KEY_ID,
+        env = artify_env(tmp_path, prefect_api, AWS_ENDPOINT_URL=server.endpoint, AWS_ACCESS_KEY_ID=ACCESS_KEY_ID,
                          AWS_SECRET_ACCESS_KEY=SECRET, AWS_DEFAULT_REGION="us-east-1",
                          AWS_EC2_METADATA_DISABLED="true", NO_PROXY="127.0.0.1",
                          AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
