@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 
 from artify_cli.options import add_options, request_from
+from artify_core.batch.listing import Listing
+from artify_core.batch.outcome import BatchResult, VideoOutcome
 from artify_core.settings import FolderRequest
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -27,7 +29,14 @@ def add_batch_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentP
 
 def run_batch(args: argparse.Namespace) -> int:
     request = request_from(args, FolderRequest)
-    _check(request)
+    listing = _check(request)
+    settled = _all_settled(request, listing)
+    if settled is not None:  # nothing new: said from manifests and hashes, without starting a run
+        result = BatchResult.collect(request.source, request.destination, settled, listing.refused)
+        for outcome in result.outcomes:
+            print(outcome.line())
+        print(result.summary())
+        return EXIT_OK
     from artify_cli.local_server import use_prefect_api
 
     use_prefect_api(args.verbose)
@@ -46,7 +55,17 @@ def run_batch(args: argparse.Namespace) -> int:
     return EXIT_FAILED if result.failed else EXIT_OK
 
 
-def _check(request: FolderRequest) -> None:
+def _all_settled(request: FolderRequest, listing: Listing) -> list[VideoOutcome] | None:
+    from artify_core.batch import BatchParameters
+    from artify_core.batch.pending import all_settled
+    from artify_core.models.spec import spec_for
+
+    settings = request.settings()
+    parameters = BatchParameters.create(settings, spec_for(settings).version)
+    return all_settled(listing, parameters, need_metrics=settings.evaluate, retry_failed=request.retry_failed)
+
+
+def _check(request: FolderRequest) -> Listing:
     """Styles and the source listing are checked before Prefect starts (one line, exit 2)."""
     from artify_core.batch import list_videos
     from artify_core.pipeline.locations import check_schemes
@@ -54,4 +73,4 @@ def _check(request: FolderRequest) -> None:
 
     check_schemes(request)
     check_request_styles(request)
-    list_videos(request.source, request.destination)
+    return list_videos(request.source, request.destination)

@@ -148,8 +148,18 @@ def _info(args: argparse.Namespace) -> int:
 def _stylize(args: argparse.Namespace) -> int:
     from artify_core.pipeline.preflight import check_video_request
 
+    from artify_core.foundation.paths import default_store_uri
+    from artify_core.pipeline.published import up_to_date
+
     request = request_from(args, VideoRequest)
     preflight = check_video_request(request)
+    request = request.model_copy(update={"output": preflight.output})
+    # The same command again, nothing changed: say so from hashes, before Prefect or any model loads.
+    done = up_to_date(request, request.execution.store or default_store_uri())
+    if done is not None:
+        print(f"{request.output}: {done.frames} frames, up to date (the same content, styles and settings "
+              "made it; nothing to run)")
+        return EXIT_OK
     use_prefect_api(args.verbose)
     from tqdm import tqdm
 
@@ -160,7 +170,7 @@ def _stylize(args: argparse.Namespace) -> int:
     with tqdm(total=total, unit="frame", desc="stylizing", disable=None) as bar:
         remove = add_listener(bar.update)
         try:
-            result = stylize_video(request.model_copy(update={"output": preflight.output}))
+            result = stylize_video(request)
         finally:
             remove()
     cached = f", {result.chunks_cached} of {result.chunks} chunks from cache" if result.chunks_cached else ""

@@ -406,6 +406,14 @@ class StylizeSettings(OptionGroup):
         group = getattr(self, self.model)
         return {name: value for name, value in group if not _is_runtime(type(group).model_fields[name])}
 
+    def layer_styles(self) -> dict[str, list[str]]:
+        """The style paths of each layer a run stylizes: ``style``, or ``fg`` and ``bg`` (each its
+        own or the main style) when a layer has a style of its own."""
+        fg, bg = self.segmented.fg_style, self.segmented.bg_style
+        if not fg and not bg:
+            return {"style": self.style}
+        return {"fg": fg or self.style, "bg": bg or self.style}
+
     def output_digest(self) -> str:
         """sha256 of every setting that shapes the output's pixels, as canonical JSON. Styles,
         schedules, devices and locations are keyed elsewhere (by content) or do not matter."""

@@ -21,7 +21,7 @@ from artify_core.settings import FolderRequest
 from flows.stylize_video import stylize_video
 from tasks.folder import batch_parameters, list_folder, publish_batch_report, run_bounded, stylize_one
 from tasks.locations import check_locations
-from tasks.models import ModelSpec
+from tasks.models import spec_for
 from tasks.stages import forget_stages, publish_failure, run_stages
 
 # Threads for the per-video tasks; the request's max_concurrent (at most this) bounds how many run at once.
@@ -43,8 +43,7 @@ def stylize_folder(request: FolderRequest) -> BatchResult | State:
     listing = list_folder(request.source, request.destination)
     stages.begin("identify styles and model")
     settings = request.settings()
-    spec = ModelSpec.create(settings.model, settings.execution.device, settings.model_options)
-    parameters = batch_parameters(settings, spec.version)
+    parameters = batch_parameters(settings, spec_for(settings).version)
     stages.begin("stylize videos")
     outcomes = run_bounded(stylize_one, [dict(item=item, settings=settings, parameters=parameters,
                                               stylize=stylize_video, retry_failed=request.retry_failed)

@@ -42,7 +42,7 @@ from tasks.artifacts import (
 )
 from tasks.evaluate import evaluate_output
 from tasks.locations import check_locations
-from tasks.models import ModelSpec
+from tasks.models import ModelSpec, spec_for
 from tasks.progress import add_listener, report_frames
 from tasks.runners import chunk_task_runner
 from tasks.style import detect_cuts, extract_style_keyframes, prepare_style_plan
@@ -57,6 +57,7 @@ from tasks.video import (
     local_output_for,
     probe,
     publish_output,
+    record_published,
 )
 
 
@@ -97,7 +98,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
     run = request.execution
     store = run.store or default_store_uri()
     _sweep_leftovers(output, store)
-    spec = model_spec(request)
+    spec = spec_for(request)
     # The encoder that runs, not "auto", shapes the pixels and so the chunks' keys.
     request = request.model_copy(update={"encoding": request.encoding.model_copy(
         update={"encoder": resolve_encoder(request.encoding.encoder, spec.device)})})
@@ -116,7 +117,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
 
     stages.begin("styles")
     layers, identities = {}, []
-    for layer, paths in _layer_paths(request).items():
+    for layer, paths in request.layer_styles().items():
         if paths == [NO_STYLE]:
             layers[layer] = None
             continue
@@ -124,7 +125,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
         layers[layer], layer_ids = style_input(paths, weights, run.device, store, layer, schedules[layer])
         identities += layer_ids
     plan_key = keys.plan_key(spec.version, identities, {k: len(v) if v != [NO_STYLE] else NO_STYLE
-                                                        for k, v in _layer_paths(request).items()},
+                                                        for k, v in request.layer_styles().items()},
                              {k: v.model_dump(mode="json") for k, v in schedules.items()}, info.frames,
                              keys.timeline_identity(info.fps, info.times.seconds() if info.times.variable else None),
                              cuts)
@@ -177,6 +178,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
         stages.begin("publish")
         size = Path(assembled).stat().st_size
         published = publish_output(assembled, output)
+        record_published(store, request, content_id, spec, published, frames.frames)
         stages.begin("result")  # what the facts report is done
         facts = RunFacts(output, frames.frames, info.fps, float(frames.duration), width, height, size, spec.name,
                          spec.precision, spec.resolved_device, describe_style(request), len(chunks),
@@ -226,18 +228,6 @@ def style_input(paths: list[str], weights: list[float], device: str, store: str,
     return StyleInput(local, tuple(weights or [1.0] * len(paths)), keyframes, schedule), identities
 
 
-def model_spec(request: VideoRequest | Any) -> ModelSpec:
-    """The model the request asks for, with the memory budget where the model takes one."""
-    options = dict(request.model_options)
-    budget = request.execution.memory_budget
-    if budget is not None:
-        if request.model == "arbitrary":
-            options["memory_budget"] = budget * 2**20
-        elif request.model == "segmented":
-            options["base_options"] = {"memory_budget": budget * 2**20}
-    return ModelSpec.create(request.model, request.execution.device, options)
-
-
 def describe_style(request: VideoRequest) -> str:
     """``starrynight``, ``wave+udnie``, ``fg wave / bg none``: the style as a run's name shows it."""
     def names(paths: list[str]) -> str:
@@ -260,13 +250,6 @@ def _layer_schedules(request: VideoRequest) -> dict[str, ScheduleOptions]:
             "bg": request.segmented.layer_schedule("bg", run)}
 
 
-def _layer_paths(request: VideoRequest) -> dict[str, list[str]]:
-    fg, bg = request.segmented.fg_style, request.segmented.bg_style
-    if not fg and not bg:
-        return {"style": request.style}
-    return {"fg": fg or request.style, "bg": bg or request.style}
-
-
 def _report_dir(output: str) -> str:
     """Beside a local output; in the scratch folder for a remote one."""
     report = report_name(output)
@@ -280,7 +263,7 @@ def _sweep_leftovers(output: str, store: str) -> None:
         sweep_parts(target.parent, target.name)
     if not is_remote(store):  # a chunk or cached value (or its digest) whose copy into the store was cut short
         root = Path(store).expanduser()
-        for name in ("chunks", "cuts", "plans"):
+        for name in ("chunks", "cuts", "plans", "published"):
             sweep_parts(root / name)
             sweep_parts(root / DIGESTS / name)
     sweep_scratch()

@@ -22,14 +22,13 @@ from artify_core.batch import (
     build_manifest,
     clear_failure,
     failure_reason,
-    known_failure,
     list_videos,
     prepare_output,
     record_failure,
     staged_report,
-    up_to_date,
     write_manifest,
 )
+from artify_core.batch.pending import settled
 from artify_core.errors import VideoError
 from artify_core.pipeline.naming import report_name
 from artify_core.settings import StylizeSettings, VideoRequest
@@ -61,11 +60,9 @@ def stylize_one(item: BatchItem, settings: StylizeSettings, parameters: BatchPar
     started, identity = time.monotonic(), None
     try:
         identity = remote_identity(item.input_uri)
-        if up_to_date(item, identity, parameters, need_metrics=settings.evaluate):
-            return VideoOutcome(item.relative, item.input_uri, item.output_uri, "skipped")
-        earlier = None if retry_failed else known_failure(item.failure_uri, identity)
-        if earlier is not None:
-            return VideoOutcome(item.relative, item.input_uri, None, "skipped-failed", earlier.reason)
+        outcome = settled(item, identity, parameters, need_metrics=settings.evaluate, retry_failed=retry_failed)
+        if outcome is not None:
+            return outcome
         prepare_output(item)
         with staged_report(item, settings.evaluate) as report_dir:
             request = VideoRequest.model_validate({**settings.model_dump(), "content": item.input_uri,

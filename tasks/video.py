@@ -10,12 +10,15 @@ from prefect.cache_policies import NO_CACHE
 
 from artify_core.batch import failure_reason
 from artify_core.before_after import BeforeAfter, render_before_after
-from artify_core.errors import InputError
+from artify_core.errors import ArtifyError, InputError
+from artify_core.models.spec import ModelSpec
 from artify_core.foundation.paths import scratch_dir
 from artify_core.foundation.publish import scratch_directory, temporary_sibling
 from artify_core.pipeline.excerpt import check_complete
 from artify_core.pipeline.keys import chunk_object
 from artify_core.pipeline.preflight import check_frame_memory
+from artify_core.pipeline.published import record_publication, run_key, style_identities
+from artify_core.settings import VideoRequest
 from artify_core.storage import open_store
 from artify_core.storage.memo import checked_local
 from artify_core.storage.uri import is_remote, materialize, publish_file, remote_identity
@@ -121,3 +124,15 @@ def publish_output(local: str, output: str) -> str:
     published = publish_file(local, output)
     Path(local).unlink(missing_ok=True)
     return published
+
+
+@task(cache_policy=NO_CACHE, task_run_name="record publication")
+def record_published(store_uri: str, request: VideoRequest, content_identity: str, spec: ModelSpec,
+                     output: str, frames: int) -> None:
+    """Records the published output in the store, so the same command again says "up to date"
+    without a run. The output is out already: a record that cannot be written costs only that."""
+    try:
+        key = run_key(request, content_identity, style_identities(request), spec)
+        record_publication(store_uri, output, key, frames)
+    except (ArtifyError, OSError) as error:
+        get_run_logger().warning("%s: published; its record for reruns was not written (%s)", output, error)

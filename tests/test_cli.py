@@ -12,8 +12,12 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-def artify(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+# A Prefect API nothing listens on: a command given it that works must have started no run.
+NO_PREFECT = {"PREFECT_API_URL": "http://127.0.0.1:9/api"}
+
+
+def artify(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **(env or {})}
     return subprocess.run([sys.executable, "-m", "artify_cli.main", *args], capture_output=True,
                           text=True, cwd=cwd or REPO, env=env, timeout=600)
 
@@ -111,6 +115,28 @@ def test_stylize_default_output_beside_content(tmp_path, bikes_clip, starrynight
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "clip.stylized.mp4").exists()
     assert content.read_bytes() == bikes_clip.read_bytes()  # input untouched
+
+
+@pytest.mark.slow
+def test_the_same_command_again_is_up_to_date_without_a_run(tmp_path, bikes_clip, starrynight):
+    content, out, store = tmp_path / "clip.mp4", tmp_path / "clip.stylized.mp4", tmp_path / "store"
+    content.write_bytes(bikes_clip.read_bytes())
+    command = ("stylize", str(content), "--style", str(starrynight), "--height", "64", "--device", "cpu",
+               "--preset", "ultrafast", "--store", str(store))
+    assert artify(*command).returncode == 0
+    made = out.read_bytes()
+
+    again = artify(*command, env=NO_PREFECT)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == f"{out}: 30 frames, up to date (the same content, styles and settings made " \
+                                   "it; nothing to run)"
+    assert out.read_bytes() == made
+
+    # An output that is not what was published: a run (its chunks from the store) makes it again.
+    out.write_bytes(made[:-100])
+    remade = artify(*command)
+    assert remade.returncode == 0 and "up to date" not in remade.stdout and "from cache" in remade.stdout
+    assert out.read_bytes() == made
 
 
 @pytest.mark.slow

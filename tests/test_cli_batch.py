@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_cli import artify, assert_one_line_error
+from tests.test_cli import NO_PREFECT, artify, assert_one_line_error
 
 
 @pytest.mark.parametrize("args,fragment", [
@@ -38,8 +38,13 @@ def test_batch_reports_each_video_and_exit_code(tmp_path, bikes, starrynight):
     assert lines[0] == f"done     a.mp4 -> {out}/a.stylized.mp4"
     assert lines[1].startswith("failed   bad.mp4: ") and "bad.mp4" in lines[1][len("failed   bad.mp4: "):]
     assert lines[2] == f"2 videos under {source}: 1 done, 0 skipped, 1 failed"
-    (source / "bad.mp4").unlink()
-    second = artify("batch", str(source), str(out), *common)
+    # Nothing new (one published, one known broken): said without starting a run at all.
+    second = artify("batch", str(source), str(out), *common, env=NO_PREFECT)
     assert second.returncode == 0, second.stderr
-    assert second.stdout.strip().splitlines() == [f"skipped  a.mp4 -> {out}/a.stylized.mp4",
-                                                  f"1 video under {source}: 0 done, 1 skipped, 0 failed"]
+    assert second.stdout.strip().splitlines()[:2] == [f"skipped  a.mp4 -> {out}/a.stylized.mp4",
+                                                      "skipped-failed bad.mp4: " + lines[1][len("failed   bad.mp4: "):]]
+    (source / "bad.mp4").unlink()
+    third = artify("batch", str(source), str(out), *common, env=NO_PREFECT)
+    assert third.returncode == 0, third.stderr
+    assert third.stdout.strip().splitlines() == [f"skipped  a.mp4 -> {out}/a.stylized.mp4",
+                                                 f"1 video under {source}: 0 done, 1 skipped, 0 failed"]
