@@ -367,7 +367,7 @@ def gatys(
         download: VGG19 only: fetch the weights into torch's cache when no
             local copy is found.
     """
-    from artify_core.temporal.flow import load_flow_estimator
+    from artify_core.temporal.estimators import load_flow_estimator
 
     resolved = resolve_device(device)
     network, version = _backbone(backbone, weights, download)
