@@ -29,6 +29,7 @@ from artify_core.foundation.hashing import params_digest
 from artify_core.models import MODELS
 from artify_core.video.encoders import ENCODERS
 from artify_core.models.arbitrary.backends import BACKEND_CHOICES
+from artify_core.models.gatys.spec import BACKBONES, DEFAULT_BACKBONE
 from artify_core.segmentation.masks import mask_choices, mask_help, parse_mask_spec
 from artify_core.segmentation.modes import COMPOSITE_MODE_HELP, CompositeMode, InpaintMethod
 from artify_core.temporal.estimators import DEFAULT_FLOW, FLOW_ESTIMATORS
@@ -78,6 +79,7 @@ X264Preset = Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "me
 Device = Literal["auto", "cpu", "cuda"]
 ModelName = Literal[MODELS.names()]  # type: ignore[valid-type]
 ArbitraryBackend = Literal[BACKEND_CHOICES]  # type: ignore[valid-type]
+GatysBackbone = Literal[BACKBONES.names()]  # type: ignore[valid-type]
 FlowName = Literal[FLOW_ESTIMATORS.names()]  # type: ignore[valid-type]
 NO_STYLE = "none"
 # The largest frame side the decoder is asked for: 8K UHD's height (and a 16:9 frame's width at it).
@@ -195,10 +197,9 @@ class GatysOptions(OptionGroup):
 
     model_config = ConfigDict(title="Gatys model")
 
-    backbone: Annotated[Literal["vgg19", "mobilenet"], Field(
+    backbone: Annotated[GatysBackbone, Field(
         title="Feature network",
-        description="vgg19: the paper's network (torchvision's ImageNet weights, downloaded or from "
-                    "$ARTIFY_VGG19_WEIGHTS); mobilenet: the arbitrary model's own trunk, offline.")] = "vgg19"
+        description="; ".join(f"{name}: {BACKBONES.entry(name).summary}" for name in BACKBONES) + ".")] = DEFAULT_BACKBONE
     iterations: Annotated[int, Field(
         title="Iterations per frame", ge=1, le=10_000,
         description="Optimisation steps per frame (a shot's first frame gets twice as many)."),
