@@ -46,9 +46,11 @@ class Entry(Generic[T]):
 class Registry(Generic[T]):
     """Named builders of one kind of thing (``kind`` names it in error messages)."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, *, extends: "Registry[T] | None" = None) -> None:
+        """``extends``: a registry whose entries this one starts with (a lower layer's, which cannot
+        import this one back: e.g. the models a composite model may build on)."""
         self.kind = kind
-        self._entries: dict[str, Entry[T]] = {}
+        self._entries: dict[str, Entry[T]] = dict(extends._entries) if extends is not None else {}
 
     def register(self, name: str, target: Callable[..., T] | str, *, summary: str = "",
                  **extras: Any) -> None:
