@@ -1,5 +1,6 @@
-"""One registry helper for every extension point: models, mask sources, flow
-estimators, temporal methods, stores.
+"""One registry helper for every extension point: models (``models``, ``models.bases``),
+the arbitrary model's backends, Gatys backbones, mask sources, flow estimators, frame ops
+and stores (keyed by URI scheme).
 
 Entries are builders registered under the name users type. A builder may be
 given as ``"module:function"`` so that listing the names (for ``--help``, the
