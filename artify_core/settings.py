@@ -29,8 +29,10 @@ from artify_core.foundation.hashing import params_digest
 from artify_core.models import MODELS
 from artify_core.video.encoders import ENCODERS
 from artify_core.models.arbitrary.backends import BACKEND_CHOICES
-from artify_core.segmentation.masks import MASK_SOURCES
+from artify_core.models.gatys.spec import BACKBONES, DEFAULT_BACKBONE
+from artify_core.segmentation.masks import mask_choices, mask_help, parse_mask_spec
 from artify_core.segmentation.modes import COMPOSITE_MODE_HELP, CompositeMode, InpaintMethod
+from artify_core.temporal.estimators import DEFAULT_FLOW, FLOW_ESTIMATORS
 from artify_core.temporal.modes import DEFAULT_DETAIL, DEFAULT_METHOD, DEFAULT_STRENGTH, METHOD_HELP, TemporalMethod
 
 # --- Metadata the CLI reads (never shown in the Prefect form) ------------------------------------
@@ -77,7 +79,8 @@ X264Preset = Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "me
 Device = Literal["auto", "cpu", "cuda"]
 ModelName = Literal[MODELS.names()]  # type: ignore[valid-type]
 ArbitraryBackend = Literal[BACKEND_CHOICES]  # type: ignore[valid-type]
-FlowName = Literal["dis", "raft"]
+GatysBackbone = Literal[BACKBONES.names()]  # type: ignore[valid-type]
+FlowName = Literal[FLOW_ESTIMATORS.names()]  # type: ignore[valid-type]
 NO_STYLE = "none"
 # The largest frame side the decoder is asked for: 8K UHD's height (and a 16:9 frame's width at it).
 MAX_HEIGHT = 4320
@@ -166,8 +169,8 @@ class SmoothingOptions(OptionGroup):
         Cli(flag="--smooth-detail", metavar="D")] = DEFAULT_DETAIL
     flow: Annotated[FlowName, Field(
         title="Optical flow",
-        description="The flow smoothing follows: OpenCV DIS (CPU, no weights) or torchvision RAFT (GPU; "
-                    "weights from the torch cache or $ARTIFY_RAFT_WEIGHTS).")] = "dis"
+        description="The flow smoothing follows: "
+                    + " or ".join(FLOW_ESTIMATORS.entry(name).summary for name in FLOW_ESTIMATORS) + ".")] = DEFAULT_FLOW
 
 
 class ArbitraryOptions(OptionGroup):
@@ -194,10 +197,9 @@ class GatysOptions(OptionGroup):
 
     model_config = ConfigDict(title="Gatys model")
 
-    backbone: Annotated[Literal["vgg19", "mobilenet"], Field(
+    backbone: Annotated[GatysBackbone, Field(
         title="Feature network",
-        description="vgg19: the paper's network (torchvision's ImageNet weights, downloaded or from "
-                    "$ARTIFY_VGG19_WEIGHTS); mobilenet: the arbitrary model's own trunk, offline.")] = "vgg19"
+        description="; ".join(f"{name}: {BACKBONES.entry(name).summary}" for name in BACKBONES) + ".")] = DEFAULT_BACKBONE
     iterations: Annotated[int, Field(
         title="Iterations per frame", ge=1, le=10_000,
         description="Optimisation steps per frame (a shot's first frame gets twice as many)."),
@@ -231,9 +233,8 @@ class SegmentedOptions(OptionGroup):
         description="As the foreground's, for the background."), Cli(metavar="SECONDS"), PLAN] = None
     mask: Annotated[str, Field(
         title="Mask source",
-        description="Where the subject's masks come from: motion (moving subject, static camera), deeplab "
-                    "(people and animals; torchvision weights) or file:PATH (a mask video or PNG folder)."),
-        Cli(metavar="motion|deeplab|file:PATH")] = "motion"
+        description=f"Where the subject's masks come from: {mask_help()}."),
+        Cli(metavar="|".join(mask_choices()))] = "motion"
     composite: Annotated[CompositeMode, Field(
         title="Composite", description="How the layers meet: " + "; ".join(
             f"{mode}: {text}" for mode, text in COMPOSITE_MODE_HELP.items()) + ".")] = "feather"
@@ -265,9 +266,10 @@ class SegmentedOptions(OptionGroup):
     @field_validator("mask")
     @classmethod
     def _known_mask(cls, mask: str) -> str:
-        name, _, argument = mask.partition(":")
-        if name not in MASK_SOURCES or (name == "file") != bool(argument):
-            raise ValueError(f"use one of {', '.join(n + ':PATH' if n == 'file' else n for n in MASK_SOURCES)}")
+        try:
+            parse_mask_spec(mask)
+        except InputError:
+            raise ValueError(f"use one of {', '.join(mask_choices())}") from None
         return mask
 
 

@@ -74,7 +74,7 @@ def main() -> None:
 
 def measure(frames, outputs):
     from artify_core.metrics.warping import WarpingErrorMeter
-    from artify_core.temporal.flow import load_flow_estimator
+    from artify_core.temporal.estimators import load_flow_estimator
 
     meter = WarpingErrorMeter(load_flow_estimator("dis"))
     meter.update(frames, outputs)

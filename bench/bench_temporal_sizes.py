@@ -144,7 +144,7 @@ class CachedFlow:
 
     def __init__(self, folder: Path):
         from artify_core.metrics.report import EVALUATION_FLOW
-        from artify_core.temporal.flow import load_flow_estimator
+        from artify_core.temporal.estimators import load_flow_estimator
 
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -470,7 +470,7 @@ def picture(name: str, out: Path, smoothed: str = "default") -> Path:
 
     from artify_core.keyframes import detect_video_cuts
     from artify_core.metrics.report import EVALUATION_FLOW
-    from artify_core.temporal.flow import load_flow_estimator
+    from artify_core.temporal.estimators import load_flow_estimator
     from artify_core.temporal.functional import consistency_mask, warp
     from artify_core.video import read_frames
 

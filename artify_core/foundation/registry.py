@@ -1,5 +1,6 @@
-"""One registry helper for every extension point: models, mask sources, flow
-estimators, temporal methods, stores.
+"""One registry helper for every extension point: models (``models``, ``models.bases``),
+the arbitrary model's backends, Gatys backbones, mask sources, flow estimators, frame ops
+and stores (keyed by URI scheme).
 
 Entries are builders registered under the name users type. A builder may be
 given as ``"module:function"`` so that listing the names (for ``--help``, the
@@ -46,9 +47,11 @@ class Entry(Generic[T]):
 class Registry(Generic[T]):
     """Named builders of one kind of thing (``kind`` names it in error messages)."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, *, extends: "Registry[T] | None" = None) -> None:
+        """``extends``: a registry whose entries this one starts with (a lower layer's, which cannot
+        import this one back: e.g. the models a composite model may build on)."""
         self.kind = kind
-        self._entries: dict[str, Entry[T]] = {}
+        self._entries: dict[str, Entry[T]] = dict(extends._entries) if extends is not None else {}
 
     def register(self, name: str, target: Callable[..., T] | str, *, summary: str = "",
                  **extras: Any) -> None:

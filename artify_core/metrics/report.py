@@ -37,7 +37,8 @@ from artify_core.metrics.style import (
 )
 from artify_core.metrics.warping import WarpingErrorMeter
 from artify_core.models.base import StyleImage
-from artify_core.temporal.flow import FlowEstimator, load_flow_estimator
+from artify_core.temporal.estimators import load_flow_estimator
+from artify_core.temporal.flow import FlowEstimator
 from artify_core.video import VideoInfo, iter_frames, probe_video
 
 _log = logging.getLogger(__name__)

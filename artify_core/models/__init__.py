@@ -1,30 +1,15 @@
-"""Stylization models, registered by the name users type.
-
-Builders are registered as ``"module:function"`` and imported on first use, so
-listing the models (``MODELS.names()``: the CLI's choices, the Prefect form's
-drop-down) imports no torch. Each entry also names a version function, which
-gives the version a model would report without loading its weights (cache
-keys are computed in the flow's process, which never needs the weights), and
-whether the model carries state from frame to frame (then it restarts at cuts): a bool, or
-a function of the builder's options.
+"""Stylization models, registered by the name users type: the models of ``bases`` and the
+composite ``segmented`` model built on one of them (``bases`` says what an entry holds).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from artify_core.foundation.registry import Registry, resolve
 from artify_core.models.base import StyleEmbeddingModel, StyleImage, StylizationModel
+from artify_core.models.bases import BASE_MODELS, ModelRegistry
 
-MODELS: Registry[StylizationModel] = Registry("model")
-MODELS.register("arbitrary", "artify_core.models.arbitrary.model:arbitrary",
-                summary="Ghiasi et al. 2017: feed-forward, any style image",
-                version="artify_core.models.arbitrary.spec:model_version",
-                stateful="artify_core.models.arbitrary.spec:carries_state",
-                resolve="artify_core.models.arbitrary.spec:resolve_options")
-MODELS.register("gatys", "artify_core.models.gatys.model:gatys",
-                summary="Gatys et al. 2016: per-frame optimisation; video after Ruder et al. 2016",
-                version="artify_core.models.gatys.model:model_version", stateful=True)
+MODELS = ModelRegistry("model", extends=BASE_MODELS)
 MODELS.register("segmented", "artify_core.models.segmented.model:segmented",
                 summary="subject and background stylized independently and merged",
                 version="artify_core.models.segmented.spec:model_version", stateful=True,
@@ -33,31 +18,22 @@ MODELS.register("segmented", "artify_core.models.segmented.model:segmented",
 
 def load_model(name: str, **options: Any) -> StylizationModel:
     """Builds the model registered as ``name`` with its builder's keyword arguments."""
-    return MODELS.build(name, **options)
+    return MODELS.load(name, **options)
 
 
 def model_version(name: str, **options: Any) -> str:
     """The version ``load_model(name, **options)`` would report, computed without loading weights."""
-    return resolve(MODELS.extra(name, "version"))(**options)
+    return MODELS.version(name, **options)
 
 
 def resolve_options(name: str, **options: Any) -> dict[str, Any]:
-    """The builder's options with what ``auto`` stands for made concrete (the device; for some models the
-    precision and the backend), computed without loading weights: the process that keys a chunk and the
-    worker that computes it then build the same model."""
-    resolver = MODELS.extra(name, "resolve", None)
-    if resolver is None:
-        from artify_core.foundation.device import device_name
-
-        return {**options, "device": device_name(str(options.get("device", "auto")))}
-    return resolve(resolver)(**options)
+    """The builder's options with ``auto`` made concrete, without loading weights (``ModelRegistry``)."""
+    return MODELS.resolve_options(name, **options)
 
 
 def carries_state(name: str, **options: Any) -> bool:
-    """Whether the model's output for a frame depends on earlier frames, with these builder options
-    (a model registers a bool, or a ``"module:function"`` of its options)."""
-    stateful = MODELS.extra(name, "stateful")
-    return bool(resolve(stateful)(**options)) if isinstance(stateful, str) else bool(stateful)
+    """Whether the model's output for a frame depends on earlier frames, with these builder options."""
+    return MODELS.carries_state(name, **options)
 
 
 __all__ = ["MODELS", "StyleEmbeddingModel", "StyleImage", "StylizationModel", "carries_state", "load_model",

@@ -1,6 +1,6 @@
 """Temporal coherence for any stylization model.
 
-``flow``: optical-flow estimators (DIS, RAFT) and their registry; ``functional``:
+``flow``: optical-flow estimators (DIS, RAFT), registered in ``estimators``; ``functional``:
 warping, consistency masks (numpy, shared with the metrics); ``motion``: pair
 flows and masks at a working resolution on a thread pool; ``ops``: frame
 arithmetic on the model's device; ``methods``: the temporal methods' steps;

@@ -1,4 +1,4 @@
-"""Optical flow estimators, registered by the name users type.
+"""Optical flow estimators (registered by name in ``estimators``).
 
 ``dis`` (default): OpenCV's DIS optical flow (Kroeger et al. 2016) on grey
 frames, CPU only, no weights. ``raft``: torchvision's RAFT (Teed & Deng 2020),
@@ -16,7 +16,7 @@ The presets measured against each other: docs/temporal-coherence.md.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import torch
@@ -185,14 +185,3 @@ def _check_frame_pairs(source: np.ndarray, target: np.ndarray) -> None:
             raise InputError(f"flow {what} frames must be RGB uint8 (N, H, W, 3); got {found}")
     if source.shape != target.shape:
         raise InputError(f"flow source and target frames differ in shape: {source.shape} vs {target.shape}")
-
-
-FLOW_ESTIMATORS: dict[str, Callable[..., FlowEstimator]] = {"dis": dis, "raft": raft}
-
-
-def load_flow_estimator(name: str = "dis", **kwargs: Any) -> FlowEstimator:
-    """Builds the estimator registered as ``name`` with its builder's keyword arguments."""
-    builder = FLOW_ESTIMATORS.get(name)
-    if builder is None:
-        raise InputError(f"unknown flow estimator {name!r}; known: {', '.join(sorted(FLOW_ESTIMATORS))}")
-    return builder(**kwargs)

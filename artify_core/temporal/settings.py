@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, get_args
 
 from artify_core.errors import InputError
+from artify_core.temporal.estimators import DEFAULT_FLOW
 from artify_core.temporal.modes import DEFAULT_DETAIL, DEFAULT_METHOD, DEFAULT_STRENGTH, TemporalMethod
 from artify_core.temporal.scaling import (
     FLOW_HEIGHT,
@@ -85,7 +86,7 @@ class SmoothingSettings:
     absolute: float = SMOOTHING_ABSOLUTE
     motion_boundaries: bool = False
     interpolation: Interpolation = "bicubic"
-    flow: str = "dis"
+    flow: str = DEFAULT_FLOW
     flow_height: int = FLOW_HEIGHT
     flow_min_height: int = FLOW_HEIGHT
     detail_band: int | None = None

@@ -52,7 +52,8 @@ import numpy as np
 import torch
 
 from artify_core.errors import InputError
-from artify_core.temporal.flow import FlowEstimator, load_flow_estimator
+from artify_core.temporal.estimators import load_flow_estimator
+from artify_core.temporal.flow import FlowEstimator
 from artify_core.temporal.methods import (
     Motion,
     carry_backward,

@@ -25,7 +25,8 @@ from torch import Tensor
 from artify_core.errors import InputError
 from artify_core.models.arbitrary.networks import SIZE_MULTIPLE
 from artify_core.models.arbitrary.spec import check_feature_smoothing
-from artify_core.temporal.flow import FlowEstimator, load_flow_estimator
+from artify_core.temporal.estimators import load_flow_estimator
+from artify_core.temporal.flow import FlowEstimator
 from artify_core.temporal.functional import consistency_mask, linked_frames, previous_frames, sampling_grid
 
 # Every norm of the network: StatisticsSmoother's default; the ablation smooths subsets.

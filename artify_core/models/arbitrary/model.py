@@ -23,6 +23,7 @@ from artify_core.memory import MemoryBudget, model_pass
 from artify_core.models.arbitrary.backends import AUTO, BACKENDS
 from artify_core.models.arbitrary.feature_smoothing import TrunkBlender, warmup_frames
 from artify_core.models.arbitrary.networks import (
+    EMBEDDING_DIM,
     MIN_SIDE,
     NormStatistics,
     StylePredictionNetwork,
@@ -30,7 +31,6 @@ from artify_core.models.arbitrary.networks import (
 )
 from artify_core.models.arbitrary.spec import (  # noqa: F401 - re-exported: what identifies the model
     CODE_VERSION,
-    EMBEDDING_DIM,
     FEATURE_SMOOTHING_VERSION,
     PREDICT_FILE,
     STYLE_SIZE,

@@ -20,8 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from artify_core.models.arbitrary.spec import EMBEDDING_DIM
-
+# The style embedding's size: the predictor's output, the transformer's conditional norms' input.
+# Not imported from ``spec``: ``backends`` (which ``spec`` reads) registers this module by name.
+EMBEDDING_DIM = 100
 # The graphs add int8 1 * 7.874e-8 * 127 = 1e-5 to the variance (TF's default).
 INSTANCE_NORM_EPS = 1e-5
 NUM_RESIDUAL_BLOCKS = 5

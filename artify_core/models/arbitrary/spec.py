@@ -33,8 +33,6 @@ WEIGHTS_DIR_ENV = variable("arbitrary_weights_dir")
 
 Precision = Literal["fp32", "fp16", "bf16"]
 PRECISIONS: tuple[str, ...] = Precision.__args__
-# The style embedding's size (networks.StyleTransferNetwork takes it from here).
-EMBEDDING_DIM = 100
 
 
 def weight_search_dirs() -> list[Path]:
@@ -119,7 +117,7 @@ _MAGENTA_V1_INT8 = FileSetWeights(
         "num_params": {"predictor": 2_334_816, "transformer": 177_729},
         "style_size": STYLE_SIZE,
         "trained_content_size": 384,
-        "embedding_dim": EMBEDDING_DIM,
+        "embedding_dim": 100,  # networks.EMBEDDING_DIM: loading these weights checks it
         "quantization": "int8 weights (per output channel), dequantized to float32 on load",
     },
 )

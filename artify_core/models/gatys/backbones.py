@@ -12,6 +12,7 @@ and stops after the deepest one asked for. Two implementations:
 
 from __future__ import annotations
 
+import hashlib
 from typing import Mapping, Sequence
 
 import torch
@@ -126,3 +127,48 @@ def _check_layers(layers: Sequence[str], known: Sequence[str], what: str) -> Non
     unknown = [name for name in layers if name not in known]
     if unknown:
         raise ValueError(f"unknown {what} layers {unknown}; known: {', '.join(known)}")
+
+
+def vgg19_features(*, weights: str | None = "DEFAULT", download: bool = True) -> tuple[VGG19Features, str]:
+    """VGG19 with torchvision's weights ``weights`` (None: random), and the version naming them."""
+    from torchvision.models import vgg19
+
+    from artify_core.foundation.weights import normalization
+    from artify_core.models.gatys.weights import load_vgg19_state_dict, vgg19_identity, vgg19_member
+
+    # The input normalisation the weights were trained with (random weights: the same, for realism).
+    mean, std = normalization(vgg19_member(weights or "DEFAULT"))
+    if weights is None:
+        features = vgg19(weights=None, progress=False).features
+        return VGG19Features(features, mean=mean, std=std), f"vgg19_random@{state_digest(features)[:16]}"
+    network = vgg19(weights=None, progress=False)
+    network.load_state_dict(load_vgg19_state_dict(weights, download=download))
+    return VGG19Features(network.features, mean=mean, std=std), vgg19_identity(weights)
+
+
+def mobilenet_features(*, weights: str | None = "DEFAULT") -> tuple[MobileNetFeatures, str]:
+    """The arbitrary model's style predictor with its installed weights ``weights`` (None: random),
+    and the version naming them."""
+    from artify_core.models.arbitrary.model import PREDICT_FILE, ArbitraryWeights, load_predictor
+
+    if weights is None:
+        predictor = StylePredictionNetwork()
+        return MobileNetFeatures(predictor), f"mobilenet_random@{state_digest(predictor)[:16]}"
+    predictor = load_predictor(ArbitraryWeights.resolve(weights).path(verify=True) / PREDICT_FILE)
+    return MobileNetFeatures(predictor), mobilenet_identity(weights)
+
+
+def mobilenet_identity(weights: str = "DEFAULT") -> str:
+    """The arbitrary weights' version (their sha256 prefix), for cache keys."""
+    from artify_core.models.arbitrary.model import ArbitraryWeights
+
+    return ArbitraryWeights.resolve(weights).value.version
+
+
+def state_digest(module: nn.Module) -> str:
+    """sha256 of a module's state dict (names, shapes, dtypes, bytes): identifies weights built in memory."""
+    digest = hashlib.sha256()
+    for name, tensor in module.state_dict().items():
+        digest.update(f"{name}{tuple(tensor.shape)}{tensor.dtype}".encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()

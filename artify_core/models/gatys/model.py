@@ -14,7 +14,6 @@ temporal loss where that flow is reliable, restarting at scene cuts.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -28,6 +27,7 @@ from artify_core.models.common import check_frames, resolve_device
 from artify_core.models.base import StyleImage
 import artify_core.models.gatys.functional as G
 from artify_core.models.functional import gram_matrix, resize_shorter_side
+from artify_core.models.gatys.spec import BACKBONES, DEFAULT_BACKBONE, backbone_features, backbone_identity
 from artify_core.models.gatys.optimize import DEFAULT_LEARNING_RATES, LossWeights, Optimizer, Target, optimize
 from artify_core.temporal.flow import FlowEstimator
 from artify_core.temporal.functional import consistency_mask, linked_frames, previous_frames, warp
@@ -289,16 +289,6 @@ def _uint8(image: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
 
 
-def state_digest(module: nn.Module) -> str:
-    """sha256 of a module's state dict (names, shapes, dtypes, bytes): identifies weights built in memory."""
-    digest = hashlib.sha256()
-    for name, tensor in module.state_dict().items():
-        digest.update(f"{name}{tuple(tensor.shape)}{tensor.dtype}".encode())
-        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()
-
-
-BACKBONES = ("vgg19", "mobilenet")
 DEFAULT_ITERATIONS = 100
 DEFAULT_STYLE_SIZE = 256
 # Loss weights of the relative errors of ``functional``, against a content
@@ -318,7 +308,7 @@ DEFAULT_TEMPORAL_WEIGHT = 30.0
 def gatys(
     *,
     device: str | torch.device = "auto",
-    backbone: str = "vgg19",
+    backbone: str = DEFAULT_BACKBONE,
     weights: str | None = "DEFAULT",
     iterations: int = DEFAULT_ITERATIONS,
     first_frame_iterations: int | None = None,
@@ -367,7 +357,7 @@ def gatys(
         download: VGG19 only: fetch the weights into torch's cache when no
             local copy is found.
     """
-    from artify_core.temporal.flow import load_flow_estimator
+    from artify_core.temporal.estimators import load_flow_estimator
 
     resolved = resolve_device(device)
     network, version = _backbone(backbone, weights, download)
@@ -384,16 +374,12 @@ def model_version(**options: Any) -> str:
     (a randomly initialised backbone, ``weights=None``, is identified only once built)."""
     import inspect
 
-    from artify_core.models.gatys.backbones import MobileNetFeatures, VGG19Features
-
     bound = inspect.signature(gatys).bind(**options)
     bound.apply_defaults()
     arguments = bound.arguments
-    network = {"vgg19": VGG19Features, "mobilenet": MobileNetFeatures}.get(arguments["backbone"])
-    if network is None:
-        raise InputError(f"unknown Gatys backbone {arguments['backbone']!r}; use one of {', '.join(BACKBONES)}")
+    network = backbone_features(arguments["backbone"])
     settings = _settings(network, *(arguments[name] for name in _SETTING_ARGUMENTS))
-    return _version(_backbone_identity(arguments["backbone"], arguments["weights"]), settings)
+    return _version(backbone_identity(arguments["backbone"], arguments["weights"]), settings)
 
 
 # gatys()'s arguments that make up its GatysSettings, in _settings' order.
@@ -423,49 +409,10 @@ def _version(backbone_version: str, settings: GatysSettings) -> str:
     return f"gatys-{CODE_VERSION}+{backbone_version}+{params_digest(dataclasses.asdict(settings))[:12]}"
 
 
-def _backbone_identity(name: str, weights: str | None) -> str:
-    """The weights' name and digest as data say them (VGG19: the digest prefix in torchvision's file name,
-    which loading checks; MobileNet: the arbitrary weights' sha256)."""
-    if weights is None:
-        return f"{name}_random"
-    if name == "vgg19":
-        from artify_core.models.gatys.weights import vgg19_identity
-
-        return vgg19_identity(weights)
-    from artify_core.models.arbitrary.model import ArbitraryWeights
-
-    return ArbitraryWeights.resolve(weights).value.version
-
-
 def _backbone(name: str, weights: str | None, download: bool) -> tuple[nn.Module, str]:
     """(feature extractor, version string naming its weights and their digest)."""
-    from artify_core.models.gatys.backbones import MobileNetFeatures, VGG19Features
-
-    if name == "vgg19":
-        from torchvision.models import vgg19
-
-        from artify_core.foundation.weights import normalization
-        from artify_core.models.gatys.weights import load_vgg19_state_dict, vgg19_member
-
-        # The input normalisation the weights were trained with (random weights: the same, for realism).
-        mean, std = normalization(vgg19_member(weights or "DEFAULT"))
-        if weights is None:
-            features = vgg19(weights=None, progress=False).features
-            return VGG19Features(features, mean=mean, std=std), f"vgg19_random@{state_digest(features)[:16]}"
-        network = vgg19(weights=None, progress=False)
-        network.load_state_dict(load_vgg19_state_dict(weights, download=download))
-        return VGG19Features(network.features, mean=mean, std=std), _backbone_identity(name, weights)
-    if name == "mobilenet":
-        from artify_core.models.arbitrary.model import PREDICT_FILE, ArbitraryWeights, load_predictor
-        from artify_core.models.arbitrary.networks import StylePredictionNetwork
-
-        if weights is None:
-            predictor = StylePredictionNetwork()
-            return MobileNetFeatures(predictor), f"mobilenet_random@{state_digest(predictor)[:16]}"
-        member = ArbitraryWeights.resolve(weights)
-        predictor = load_predictor(member.path(verify=True) / PREDICT_FILE)
-        return MobileNetFeatures(predictor), _backbone_identity(name, weights)
-    raise InputError(f"unknown Gatys backbone {name!r}; use one of {', '.join(BACKBONES)}")
+    options = {"download": download} if "download" in BACKBONES.options(name) else {}
+    return BACKBONES.build(name, weights=weights, **options)
 
 
 def _check_settings(settings: GatysSettings, layers: Sequence[str]) -> None:

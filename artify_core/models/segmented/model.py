@@ -33,6 +33,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from artify_core.errors import InputError
+from artify_core.models.bases import BASE_MODELS
 from artify_core.models.base import StyleEmbeddingModel, StyleImage, StyleMixingModel, StylizationModel
 from artify_core.segmentation.composite import (
     COMPOSITE_MODES,
@@ -58,6 +59,7 @@ from artify_core.models.segmented.spec import (  # noqa: F401 - re-exported
     CODE_VERSION,
     DEFAULT_CROP_SMOOTHING,
     _version,
+    check_base,
     model_version,
     resolve_options,
 )
@@ -326,7 +328,7 @@ def segmented(
 
     Args:
         device: for the base model and the deeplab mask source ("auto", "cpu", "cuda" …).
-        base: a registered model name (built with ``device`` and ``base_options``) or a built model.
+        base: a model of ``models.bases`` by name (built with ``device`` and ``base_options``) or a built model.
         mask: "motion", "deeplab" or "file:PATH" (built with ``mask_options``), or a ``MaskSource``.
         composite: how the layers meet, one of ``COMPOSITE_MODES`` ("hard", "feather", "blur",
             "resize", "inpaint"; ``segmentation.composite``).
@@ -368,11 +370,8 @@ def segmented(
 def _base_model(base: str | StylizationModel, device: str, options: dict[str, Any]) -> StylizationModel:
     if not isinstance(base, str):
         return base
-    if base == "segmented":
-        raise InputError("the segmented model cannot be its own base; use e.g. base='arbitrary'")
-    from artify_core.models import load_model
-
-    return load_model(base, device=device, **options)
+    check_base(base)
+    return BASE_MODELS.load(base, device=device, **options)
 
 
 def _mask_source(mask: str | MaskSource, device: str, options: dict[str, Any]) -> MaskSource:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from artify_core.errors import InputError
 from artify_core.foundation.device import device_name
+from artify_core.models.bases import BASE_MODELS
 from artify_core.segmentation.modes import (
     DEFAULT_BLUR_SIGMA,
     DEFAULT_CROP_SMOOTHING,
@@ -32,11 +34,17 @@ def model_version(*, device: str = "auto", base: str = "arbitrary", base_options
                   inpaint_foreground: bool = False, crop_smoothing: float = DEFAULT_CROP_SMOOTHING,
                   **_: object) -> str:
     """The version ``segmented(...)`` with these arguments would report, without loading any weights."""
-    from artify_core.models import model_version as registered_version
-
-    return _version(registered_version(base, device=device, **(base_options or {})), mask, composite,
+    check_base(base)
+    return _version(BASE_MODELS.version(base, device=device, **(base_options or {})), mask, composite,
                     feather_radius, blur_sigma, stabilize, inpaint_method, temporal_inpaint, inpaint_foreground,
                     crop_smoothing)
+
+
+def check_base(base: str) -> None:
+    """``InputError`` unless ``base`` names a model a segmented model can layer (``models.bases``)."""
+    if base == "segmented":
+        raise InputError("the segmented model cannot be its own base; use e.g. base='arbitrary'")
+    BASE_MODELS.entry(base)
 
 
 def _version(base_version: str, mask: str, composite: str, radius: int, blur_sigma: float, stabilize: float,
@@ -49,9 +57,8 @@ def _version(base_version: str, mask: str, composite: str, radius: int, blur_sig
 def resolve_options(*, device: str = "auto", base: str = "arbitrary", base_options: dict[str, Any] | None = None,
                     **options: Any) -> dict[str, Any]:
     """The builder's options with the device, and the base model's own options, made concrete."""
-    from artify_core.models import resolve_options as resolve_registered
-
+    check_base(base)
     name = device_name(str(device))
-    base_resolved = resolve_registered(base, device=name, **(base_options or {}))
+    base_resolved = BASE_MODELS.resolve_options(base, device=name, **(base_options or {}))
     base_resolved.pop("device", None)
     return {**options, "device": name, "base": base, "base_options": base_resolved}

@@ -8,7 +8,7 @@ import pytest
 from artify_core.metrics.warping import WarpingErrorMeter, warping_error
 
 cv2 = pytest.importorskip("cv2")
-from artify_core.temporal.flow import load_flow_estimator  # noqa: E402
+from artify_core.temporal.estimators import load_flow_estimator  # noqa: E402
 
 
 def panning(make_texture, count=10, step=2, height=64, width=96, seed=0):

@@ -32,7 +32,7 @@ from artify_core.models.gatys.weights import VGG19_WEIGHTS_ENV, vgg19_member
 
 VGG19_URL = vgg19_member().url
 VGG19_FILE = VGG19_URL.rsplit("/", 1)[-1]
-from artify_core.temporal.flow import load_flow_estimator
+from artify_core.temporal.estimators import load_flow_estimator
 
 MEDIA = Path(__file__).resolve().parents[3] / ".." / "shared" / "media"
 

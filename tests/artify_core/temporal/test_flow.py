@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from artify_core.errors import InputError, WeightsUnavailableError
-from artify_core.temporal.flow import RAFT_WEIGHTS_ENV, FlowEstimator, RaftFlow, load_flow_estimator, raft
+from artify_core.temporal.estimators import load_flow_estimator
+from artify_core.temporal.flow import RAFT_WEIGHTS_ENV, FlowEstimator, RaftFlow, raft
 
 
 @pytest.mark.parametrize("preset, scale", [("fast", 1.0), ("medium", 1.0), ("medium", 0.5)],
@@ -31,7 +32,7 @@ def test_dis_rejects_unknown_presets():
 
 
 def test_unknown_estimator_names_the_known_ones():
-    with pytest.raises(InputError, match="known: dis, raft"):
+    with pytest.raises(InputError, match="choose from dis, raft"):
         load_flow_estimator("farneback")
 
 
