@@ -58,7 +58,7 @@ def run_batch(args: argparse.Namespace) -> int:
 def _all_settled(request: FolderRequest, listing: Listing) -> list[VideoOutcome] | None:
     from artify_core.batch import BatchParameters
     from artify_core.batch.pending import all_settled
-    from artify_core.models.spec import spec_for
+    from artify_core.pipeline.model_spec import spec_for
 
     settings = request.settings()
     parameters = BatchParameters.create(settings, spec_for(settings).version)

@@ -6,7 +6,8 @@ from functools import lru_cache
 
 from artify_core.models import load_model
 from artify_core.models.base import StylizationModel
-from artify_core.models.spec import ModelSpec, spec_for
+from artify_core.models.spec import ModelSpec
+from artify_core.pipeline.model_spec import spec_for
 
 __all__ = ["ModelSpec", "get_model", "spec_for"]
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from artify_core.models import carries_state, model_version, resolve_options
-from artify_core.settings import StylizeSettings
 
 
 @dataclass(frozen=True)
@@ -56,19 +55,6 @@ class ModelSpec:
     def stateful(self) -> bool:
         """Whether the model's output for a frame depends on earlier frames (it restarts at cuts)."""
         return carries_state(self.name, **self.arguments)
-
-
-def spec_for(settings: StylizeSettings) -> ModelSpec:
-    """The model ``settings`` ask for, with their memory budget where the model takes one: the one
-    way a video run and a folder scan build their spec, so both key outputs alike."""
-    options = dict(settings.model_options)
-    budget = settings.execution.memory_budget
-    if budget is not None:
-        if settings.model == "arbitrary":
-            options["memory_budget"] = budget * 2**20
-        elif settings.model == "segmented":
-            options["base_options"] = {"memory_budget": budget * 2**20}
-    return ModelSpec.create(settings.model, settings.execution.device, options)
 
 
 class _Nested(tuple):

@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from artify_core.foundation.hashing import combine, file_digest
-from artify_core.models.spec import ModelSpec, spec_for
+from artify_core.models.spec import ModelSpec
+from artify_core.pipeline.model_spec import spec_for
 from artify_core.pipeline import keys
 from artify_core.settings import NO_STYLE, VideoRequest
 from artify_core.storage import StorageError, StorageUnavailableError, open_store

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from artify_core.models.spec import spec_for
+from artify_core.pipeline.model_spec import spec_for
 from artify_core.pipeline.published import (
     current_publication,
     record_object,
