@@ -122,6 +122,8 @@ def test_clean_folder_evaluates_and_replaced_input_is_redone(tmp_path, inbox, bi
 
 
 def test_run_bounded_caps_concurrency_and_keeps_order():
+    """Each task waits (without a clock: however slow the machine) until as many run as the cap
+    allows, then stays a moment longer: a runner over the cap would have more arrive meanwhile."""
     import threading
 
     from prefect import flow, task
@@ -129,15 +131,17 @@ def test_run_bounded_caps_concurrency_and_keeps_order():
 
     from tasks.folder import run_bounded
 
-    lock, running, peak = threading.Lock(), [0], [0]
+    condition, running, peak, expected = threading.Condition(), [0], [0], [0]
 
     @task
     def work(i: int) -> int:
-        with lock:
+        with condition:
             running[0] += 1
             peak[0] = max(peak[0], running[0])
-        time.sleep(0.3 if i % 2 else 0.1)
-        with lock:
+            condition.notify_all()
+            condition.wait_for(lambda: running[0] >= expected[0] or i == 5, timeout=60)  # the last may be alone
+        time.sleep(0.2 if i % 2 else 0.1)
+        with condition:
             running[0] -= 1
         return i
 
@@ -145,6 +149,7 @@ def test_run_bounded_caps_concurrency_and_keeps_order():
     def fan_out(limit: int) -> list[int]:
         return run_bounded(work, [dict(i=i) for i in range(6)], limit)
 
+    expected[0] = 2
     assert fan_out(2) == list(range(6)) and peak[0] == 2
-    peak[0] = 0
+    peak[0], expected[0] = 0, 6
     assert fan_out(8) == list(range(6)) and peak[0] == 6
