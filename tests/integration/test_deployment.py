@@ -147,7 +147,7 @@ def deployment(prefect_api, environment, workdir, bucket):
            "ARTIFY_WATCH_DESTINATION": f"s3://{BUCKET}/outbox/",
            "ARTIFY_WATCH_STYLE": f"s3://{BUCKET}/styles/starrynight.jpg",
            "ARTIFY_WATCH_CRON": "0 0 1 1 *"}  # yearly: no scheduled run during the test
-    for args in ([sys.executable, "-m", "prefect", "work-pool", "create", POOL, "--type", "process"],
+    for args in ([sys.executable, "-m", "prefect", "work-pool", "create", POOL, "--type", "process", "--overwrite"],
                  [sys.executable, "-m", "deployments.deploy", "stylize-folder", "stylize-video", "--pool", POOL]):
         done = subprocess.run(args, env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr

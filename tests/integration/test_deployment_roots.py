@@ -55,7 +55,7 @@ def deployments(prefect_api, environment):
     """``stylize-video`` confined to the allowed folder, and ``stylize-video-wide`` registered with '/'."""
     wide = ("from deployments.deploy import deploy, stylize_video_spec; import dataclasses; "
             f"deploy(dataclasses.replace(stylize_video_spec(), name='stylize-video-wide'), {POOL!r}, roots=['/'])")
-    for args in ([sys.executable, "-m", "prefect", "work-pool", "create", POOL, "--type", "process"],
+    for args in ([sys.executable, "-m", "prefect", "work-pool", "create", POOL, "--type", "process", "--overwrite"],
                  [sys.executable, "-m", "deployments.deploy", "stylize-video", "--pool", POOL],
                  [sys.executable, "-c", wide]):
         done = subprocess.run(args, env=environment, cwd=REPO, capture_output=True, text=True, timeout=180)
