@@ -160,6 +160,8 @@ def _stylize(args: argparse.Namespace) -> int:
         print(f"{request.output}: {done.frames} frames, up to date (the same content, styles and settings "
               "made it; nothing to run)")
         return EXIT_OK
+    if not (request.execution.workers or request.execution.dask_address):  # else chunks load it elsewhere
+        _preload_model(request)
     use_prefect_api(args.verbose)
     from tqdm import tqdm
 
@@ -178,6 +180,24 @@ def _stylize(args: argparse.Namespace) -> int:
     if result.metrics is not None:
         _print_figures(result.metrics)
     return EXIT_OK
+
+
+def _preload_model(request: VideoRequest) -> None:
+    """Loads the run's model (torch's import, the weights) on a thread while Prefect starts and the
+    run is planned, which mostly wait on the server: the first chunk finds it loaded. A failure
+    here is left for the run to report where it happens."""
+    import threading
+
+    def load() -> None:
+        try:
+            from artify_core.pipeline.model_spec import spec_for
+            from tasks.models import get_model
+
+            get_model(spec_for(request))
+        except Exception:  # noqa: BLE001 (reported by the run itself)
+            pass
+
+    threading.Thread(target=load, name="artify-model-preload", daemon=True).start()
 
 
 def _server(args: argparse.Namespace) -> int:

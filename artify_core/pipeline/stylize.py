@@ -77,7 +77,8 @@ def stylize_chunk(
     independent of them. ``cuts``: the content's scene cuts, where smoothing and
     sequence models restart. ``style_scale``: brush-stroke size relative to the
     frame (``scale.stylize_at_scale``); None paints at the output size.
-    ``handover``: see ``ChunkHandover``.
+    ``handover``: see ``ChunkHandover``. ``on_frames``: called with how many of the chunk's own
+    frames the model has just stylized (they are written a smoother's window later).
     """
     started = time.perf_counter()
     width, out_height = output_size(info, height)
@@ -86,10 +87,8 @@ def stylize_chunk(
                      preset=encode.preset, times=info.times.window(chunk.start, chunk.end), codec=codec) as writer:
         for emitted in iter_stylized(info, chunk, model, plan, height=height, strength=strength, smoothing=smoothing,
                                      cuts=cuts, overlap=overlap, batch_frames=batch_frames, style_scale=style_scale,
-                                     handover=handover):
+                                     handover=handover, on_stylized=on_frames):
             writer.write(emitted)
-            if on_frames is not None:
-                on_frames(len(emitted))
     return ChunkResult(chunk, destination, writer.frames_written, width, out_height,
                        time.perf_counter() - started)
 
@@ -108,12 +107,14 @@ def iter_stylized(
     batch_frames: int | None = None,
     style_scale: float | None = None,
     handover: ChunkHandover | None = None,
+    on_stylized: Callable[[int], None] | None = None,
 ) -> Iterator[np.ndarray]:
     """The stylized frames ``[chunk.start, chunk.end)`` as RGB uint8 batches (n, H, W, 3), in
     order: what ``stylize_chunk`` encodes (warm-up, schedule, scale and smoothing included).
     ``batch_frames``: frames per decoded batch; None sizes batches from the frame size
     (``memory.stream_frames``: 8 up to 1080p, fewer above, 1 at 8K). ``handover``: model outputs and motion
-    shared with the neighbouring chunks when they run one after another (``ChunkHandover``)."""
+    shared with the neighbouring chunks when they run one after another (``ChunkHandover``).
+    ``on_stylized``: called with how many of the chunk's own frames each batch's model pass made."""
     if batch_frames is None:
         batch_frames = stream_frames(*output_size(info, height), MemoryBudget().resolve("cpu"))
     if smoothing is not None:
@@ -169,6 +170,9 @@ def iter_stylized(
                 stylized[known:] = stylize_at_scale(
                     lambda frames: stylize_scheduled(model, frames, plan, first, strength=strength, sequence=sequence),
                     batch[known:], style_scale)
+            own = min(position + len(batch), chunk.end) - max(position, chunk.start)
+            if on_stylized is not None and own > 0:
+                on_stylized(own)  # progress: out of the model; written after the smoother's window
             if position + len(batch) > passed_from:
                 passing.append(stylized[max(0, passed_from - position):])
             position += len(batch)

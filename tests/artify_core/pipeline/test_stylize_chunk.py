@@ -274,3 +274,20 @@ def test_the_backward_pass_gets_a_thread_only_where_two_windows_fit():
         assert concurrent is threaded and window >= 11
         held = (2 if concurrent else 1) * (window + 11) * width * height * 3
         assert held <= budget // 2 or window == 11  # the look-ahead is the least a window can be
+
+
+def test_progress_counts_each_own_frame_once_as_the_model_makes_it(tmp_path, video30):
+    """A middle chunk with warm-up and look-ahead: progress adds up to its own frames, and the first
+    report comes with the first batch out of the model, before the smoother has written anything."""
+    from artify_core.pipeline.stylize import iter_stylized
+
+    info = probe_video(video30)
+    plan = StylePlan((None,), single_schedule(0, info.frames, info.fps))
+    chunk = plan_chunks(info.frames, 12)[1]
+    reports, written = [], []
+    batches = iter_stylized(info, chunk, FlickeringModel(), plan, smoothing=SmoothingSettings(), batch_frames=4,
+                            on_stylized=lambda n: reports.append((n, sum(written))))
+    for batch in batches:
+        written.append(len(batch))
+    assert sum(n for n, _ in reports) == chunk.frames == sum(written)
+    assert reports[0] == (reports[0][0], 0)  # reported before any frame was emitted
