@@ -149,18 +149,22 @@ def _stylize(args: argparse.Namespace) -> int:
     from artify_core.pipeline.preflight import check_video_request
 
     from artify_core.foundation.paths import default_store_uri
-    from artify_core.pipeline.published import up_to_date
+    from artify_core.pipeline.published import seen_before, up_to_date
+    from artify_core.storage.uri import remote_identity
 
     request = request_from(args, VideoRequest)
     preflight = check_video_request(request)
     request = request.model_copy(update={"output": preflight.output})
+    store, content = request.execution.store or default_store_uri(), remote_identity(request.content)
     # The same command again, nothing changed: say so from hashes, before Prefect or any model loads.
-    done = up_to_date(request, request.execution.store or default_store_uri())
+    done = up_to_date(request, store, content)
     if done is not None:
         print(f"{request.output}: {done.frames} frames, up to date (the same content, styles and settings "
               "made it; nothing to run)")
         return EXIT_OK
-    if not (request.execution.workers or request.execution.dask_address):  # else chunks load it elsewhere
+    # New content for this store: chunks will be stylized here, so the model loads while Prefect starts
+    # (with workers they load it themselves; a known content's chunks are likely stored already).
+    if not (request.execution.workers or request.execution.dask_address or seen_before(store, content)):
         _preload_model(request)
     use_prefect_api(args.verbose)
     from tqdm import tqdm

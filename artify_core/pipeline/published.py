@@ -91,9 +91,18 @@ def current_publication(store_uri: str, output: str, key: str) -> Publication | 
     return publication
 
 
-def up_to_date(request: VideoRequest, store_uri: str) -> Publication | None:
+def up_to_date(request: VideoRequest, store_uri: str, content_identity: str) -> Publication | None:
     """The publication that already answers ``request`` (its output set), or None."""
     if request.evaluate or is_remote(request.output):  # a report to make, or an object to HEAD: run
         return None
-    key = run_key(request, remote_identity(request.content), style_identities(request), spec_for(request))
+    key = run_key(request, content_identity, style_identities(request), spec_for(request))
     return current_publication(store_uri, request.output, key)
+
+
+def seen_before(store_uri: str, content_identity: str) -> bool:
+    """Whether a run has planned this content with this store before (its scene cuts are there):
+    then its chunks may well be there too, and loading a model up front may be wasted."""
+    try:
+        return open_store(store_uri).exists(keys.cuts_object(keys.cuts_key(content_identity)))
+    except (StorageError, StorageUnavailableError, OSError):
+        return False

@@ -68,8 +68,20 @@ def test_a_damaged_or_foreign_record_means_a_run(published, caplog):
 def test_no_record_for_a_remote_output_or_an_evaluation(published):
     request, _, store = published
     assert record_publication(store, "s3://bucket/out.mp4", "k", 1) is None
-    assert up_to_date(request.model_copy(update={"evaluate": True}), store) is None
-    assert up_to_date(request, store) is None  # recorded with another content identity than the file's
+    assert up_to_date(request, store, "content-id") is not None
+    assert up_to_date(request.model_copy(update={"evaluate": True}), store, "content-id") is None
+    assert up_to_date(request, store, "other-content") is None
+
+
+def test_a_content_is_seen_once_its_cuts_are_stored(tmp_path):
+    from artify_core.pipeline import keys
+    from artify_core.pipeline.published import seen_before
+    from artify_core.storage import open_store
+
+    store = str(tmp_path / "store")
+    assert not seen_before(store, "content-id")
+    open_store(store).put_bytes(keys.cuts_object(keys.cuts_key("content-id")), b"[]")
+    assert seen_before(store, "content-id") and not seen_before(store, "other")
 
 
 def tmp_store_path(store: str, output: str):
