@@ -93,7 +93,7 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
     check_locations(request)
     stages = run_stages()
     stages.begin("check inputs")
-    check_video_request(request)
+    preflight = check_video_request(request)  # a local content is probed here, once for the run
     output = request.output or output_name(request.content)
     run = request.execution
     store = run.store or default_store_uri()
@@ -106,7 +106,8 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
 
     stages.begin("fetch and probe")
     local_content = fetch_input(request.content, "content")
-    info = probe(local_content, run.allow_truncated, request.height, request.content)
+    info = preflight.info if preflight.info is not None else \
+        probe(local_content, run.allow_truncated, request.height, request.content)
     content_id = fingerprint(request.content, "content")
     name = Path(request.content).name
     schedules = _layer_schedules(request)
