@@ -20,7 +20,7 @@ from typing import Any, Sequence
 
 from artify_cli.batch import add_batch_parser, run_batch
 from artify_cli.local_server import use_prefect_api
-from artify_cli.options import OneLineParser, add_options, request_from
+from artify_cli.options import OneLineParser, add_options, flag_of, request_from
 from artify_cli.preview import add_preview_parser, run_preview
 from artify_core.errors import ArtifyError, InputError
 from artify_core.foundation.runtime import configure_for_frames
@@ -96,7 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _fail(exc: BaseException, code: int, verbose: bool, hint: bool = False) -> int:
     if verbose:
         traceback.print_exception(exc)
-    text = (str(exc).strip().splitlines() or [""])[0]
+    # Options the message is about are named by their flags here (the Prefect form names them by path).
+    message = exc.named(flag_of) if isinstance(exc, InputError) and exc.fields else str(exc)
+    text = (message.strip().splitlines() or [""])[0]
     if not isinstance(exc, ArtifyError):
         text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     more = " (run with -v for details)" if hint and not verbose else ""

@@ -15,7 +15,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel
 
-from artify_core.settings import Leaf, OptionGroup, leaves, parse_request
+from artify_core.settings import FolderRequest, Leaf, OptionGroup, PreviewRequest, VideoRequest, leaves, parse_request
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -94,6 +94,16 @@ def _help(leaf: Leaf, default: Any, kind: type) -> str:
     if default not in (None, [], (), "") and not (kind is bool and default is False):
         notes.append(f"default: {('on' if default else 'off') if kind is bool else default}")
     return (text + (f" ({'; '.join(notes)})" if notes else "")).replace("%", "%%")
+
+
+def flag_of(path: str) -> str:
+    """The flag of the option at settings ``path`` (``schedule.schedule`` → ``--schedule``), for
+    naming it in messages; the path itself for one no command has."""
+    for model in (VideoRequest, FolderRequest, PreviewRequest):
+        for leaf in leaves(model):
+            if ".".join(leaf.path) == path:
+                return leaf.flag or leaf.path[-1].upper()
+    return path
 
 
 def request_from(args: argparse.Namespace, model: type[OptionGroup], **extra: Any) -> Any:

@@ -6,6 +6,8 @@ failed run's report in Prefect's UI shows it under the message (``advice_for``).
 
 from __future__ import annotations
 
+from typing import Callable
+
 
 class ArtifyError(Exception):
     """Base class for errors Artify reports to users as one line."""
@@ -14,9 +16,32 @@ class ArtifyError(Exception):
 
 
 class InputError(ArtifyError):
-    """A user-supplied file or parameter cannot be used (exit code 2 in the CLI)."""
+    """A user-supplied file or parameter cannot be used (exit code 2 in the CLI).
+
+    ``fields``: the options the message is about, as (settings path, value given or None), in
+    order, so that each front end names them its own way: ``str()`` by path (``schedule.schedule
+    scenes: …``, what the Prefect form's runs show), the CLI by flag (``--schedule scenes: …``)."""
 
     advice = "Correct the file or value the message names in the run's parameters, then run again."
+
+    def __init__(self, message: str = "", *, fields: tuple[tuple[str, object], ...] = ()) -> None:
+        self.detail, self.fields = message, tuple(fields)
+        super().__init__(self.named(lambda path: path))
+
+    def __reduce__(self):  # across processes (Dask workers, stored results) with its fields
+        return _restore, (type(self), self.args, self.__dict__)
+
+    def named(self, name: Callable[[str], str]) -> str:
+        """The message with each field named by ``name(path)``."""
+        about = " ".join(name(path) if value is None else f"{name(path)} {value}" for path, value in self.fields)
+        return f"{about}: {self.detail}" if about and self.detail else about or self.detail
+
+
+def _restore(cls: type[InputError], args: tuple, state: dict) -> InputError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class VideoError(InputError):

@@ -65,9 +65,9 @@ class PreviewSettings:
 
     def __post_init__(self) -> None:
         if len(self.at) > MAX_TIMES:
-            raise InputError(f"--at: at most {MAX_TIMES} times on one sheet; got {len(self.at)}")
+            raise InputError(f"at most {MAX_TIMES} times on one sheet; got {len(self.at)}", fields=(("at", None),))
         if not 0.0 <= self.strength <= 1.0:
-            raise InputError(f"--strength {self.strength}: must be between 0 and 1")
+            raise InputError("must be between 0 and 1", fields=(("strength", self.strength),))
         check_style_scale(self.style_scale)
         if not 64 <= self.cell_width <= 1920:
             raise InputError(f"cell_width {self.cell_width}: must be between 64 and 1920 pixels")
@@ -95,7 +95,7 @@ def preview_frames(info: VideoInfo, at: Sequence[str] = ()) -> list[int]:
         seconds = [parse_time(t, "--at") for t in at]
         late = [t for t, s in zip(at, seconds) if s >= times.duration]
         if late:
-            raise InputError(f"--at {late[0]}: {info.path} lasts only {float(times.duration):.3f} s")
+            raise InputError(f"{info.path} lasts only {float(times.duration):.3f} s", fields=(("at", late[0]),))
     else:
         seconds = [Fraction(f).limit_denominator(100) * times.duration for f in DEFAULT_FRACTIONS]
     return sorted({min(times.frame_at(s), info.frames - 1) for s in seconds})
@@ -105,7 +105,7 @@ def render_preview(info: VideoInfo, model: StylizationModel, styles: Sequence[st
                    settings: PreviewSettings = PreviewSettings()) -> PreviewSheet:
     """Stylizes the preview frames with each style image and lays them out with labels."""
     if not styles:
-        raise InputError("--style: give at least one style image to preview")
+        raise InputError("give at least one style image to preview", fields=(("style", None),))
     frames = preview_frames(info, settings.at)
     schedule = single_schedule(0, info.frames, info.fps)
     columns = [_content_column(info, frames, settings.height)]
@@ -171,7 +171,7 @@ def check_preview_request(request: "PreviewRequest", output: str | None = None) 
     check_styles(request.style)
     out = Path(output or request.output or Path(request.content).with_suffix(".preview.jpg"))
     if out.suffix.lower() not in (".jpg", ".jpeg", ".png"):
-        raise InputError(f"--out {out}: the sheet is an image; give a .jpg or .png path")
+        raise InputError("the sheet is an image; give a .jpg or .png path", fields=(("output", out),))
     check_writable(out)
     return info, out
 

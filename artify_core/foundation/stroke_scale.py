@@ -17,8 +17,8 @@ MIN_WORKING_HEIGHT = 64
 def check_style_scale(style_scale: float | None) -> None:
     """Raises ``InputError`` unless ``style_scale`` is None or within [0.25, 4]."""
     if style_scale is not None and not MIN_STYLE_SCALE <= style_scale <= MAX_STYLE_SCALE:
-        raise InputError(f"--style-scale {style_scale}: must be between {MIN_STYLE_SCALE} and {MAX_STYLE_SCALE} "
-                         "(1 = the model's strokes on a 720-line frame, 2 = twice as large)")
+        raise InputError(f"must be between {MIN_STYLE_SCALE} and {MAX_STYLE_SCALE} (1 = the model's strokes on a "
+                         "720-line frame, 2 = twice as large)", fields=(("style_scale", style_scale),))
 
 
 def working_size(width: int, height: int, style_scale: float) -> tuple[int, int]:

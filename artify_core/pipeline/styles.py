@@ -92,7 +92,8 @@ class LayeredStylePlan:
     def __post_init__(self) -> None:
         layers = [plan for plan in (self.foreground, self.background) if plan is not None]
         if not layers:
-            raise InputError("--fg-style and --bg-style are both 'none': give at least one layer a style")
+            raise InputError("both 'none': give at least one layer a style",
+                             fields=(("segmented.fg_style", None), ("segmented.bg_style", None)))
         if len({plan.schedule.frames for plan in layers}) > 1:
             raise ValueError(f"the layers' schedules cover different frame counts: "
                              f"{[plan.schedule.frames for plan in layers]}")
@@ -204,8 +205,8 @@ def _layer_styles(model: LayeredStyleModel, plan: StylePlan | None, start: int, 
 def _stylize_layered(model: StylizationModel, frames: np.ndarray, plan: LayeredStylePlan, start: int,
                      strength: float, sequence: FrameSequenceStylizer | None) -> np.ndarray:
     if not isinstance(model, LayeredStyleModel):
-        raise InputError(f"a style per layer (--fg-style/--bg-style) needs a model with layers (segmented); "
-                         f"model {model.name!r} has none")
+        raise InputError(f"a style per layer needs a model with layers (segmented); model {model.name!r} has none",
+                         fields=(("segmented.fg_style", None), ("segmented.bg_style", None)))
     styles = layered_styles_for(model, plan, start, start + len(frames))
     if sequence is None and isinstance(model, VideoStylizationModel):
         sequence = model.open_sequence(styles[0], strength=strength, start_frame=start)
@@ -252,13 +253,14 @@ class StyleSources:
 def classify_style_sources(paths: Sequence[str]) -> StyleSources:
     """Images by suffix, anything else is taken for a video; one video at most, never mixed with images."""
     if not paths:
-        raise InputError("no style given; pass --style IMAGE (several to mix) or --style VIDEO")
+        raise InputError("no style given; give a style image (several to mix) or a style video",
+                         fields=(("style", None),))
     videos = [p for p in paths if Path(p).suffix.lower() not in IMAGE_SUFFIXES]
     if not videos:
         return StyleSources(images=tuple(paths))
     if len(paths) > 1:
-        raise InputError(f"{videos[0]}: a style video must be the only --style (got {len(paths)} styles); "
-                         "to combine paintings pass only images")
+        raise InputError(f"a style video must be the only style (got {len(paths)} styles); to combine "
+                         "paintings give only images", fields=(("style", videos[0]),))
     return StyleSources(video=videos[0])
 
 
@@ -297,7 +299,8 @@ def keyframes_schedule(keyframes: KeyframeSet, choice: ScheduleChoice, frames: i
     if choice == "single":
         shown = [sum(end - start for start, end in keyframes.ranges(s.id)) for s in keyframes.styles]
         return single_schedule(int(np.argmax(shown)), frames, fps, n_styles=n)
-    raise InputError(f"--schedule {choice}: a style video is scheduled by auto, proportional, scenes or single")
+    raise InputError("a style video is scheduled by auto, proportional, scenes or single",
+                     fields=(("schedule.schedule", choice),))
 
 
 def images_style_schedule(n_images: int, choice: ScheduleChoice, frames: int, fps: Fraction, *,
@@ -312,7 +315,7 @@ def images_style_schedule(n_images: int, choice: ScheduleChoice, frames: int, fp
         return scenes_schedule(list(range(n_images)), cuts, frames, fps, n_styles=n_images, times=times)
     if choice == "single":
         return single_schedule(0, frames, fps, n_styles=n_images)
-    raise InputError(f"--schedule {choice}: choose from {', '.join(SCHEDULE_CHOICES)}")
+    raise InputError(f"choose from {', '.join(SCHEDULE_CHOICES)}", fields=(("schedule.schedule", choice),))
 
 
 # --- Building plans --------------------------------------------------------------------------------
@@ -358,7 +361,8 @@ def build_layered_plan(model: LayeredStyleModel, foreground: StyleInput | None, 
     """A plan per layer (None: the layer keeps its original pixels), each following its own
     ``StyleInput.schedule``, or ``schedule`` when it has none; styles from ``model.prepare_layer_style``."""
     if foreground is None and background is None:
-        raise InputError("--fg-style and --bg-style are both 'none': give at least one layer a style")
+        raise InputError("both 'none': give at least one layer a style",
+                         fields=(("segmented.fg_style", None), ("segmented.bg_style", None)))
 
     def plan(layer: StyleInput | None) -> StylePlan | None:
         if layer is None:

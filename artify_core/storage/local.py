@@ -37,7 +37,7 @@ class LocalStore:
 
     def check(self) -> None:
         if not os.access(self.root, os.W_OK | os.X_OK):
-            raise StorageError(f"{self.uri}: the artifact store is not writable; choose another --store")
+            raise StorageError("the artifact store is not writable; choose another", fields=(("execution.store", self.uri),))
 
     def _path(self, key: str) -> Path:
         return self.root / validate_key(key)

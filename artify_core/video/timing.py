@@ -188,14 +188,14 @@ def excerpt_range(times: FrameTimes, start: str | float | Fraction | None = None
     length = None if duration is None else (duration if isinstance(duration, Fraction)
                                              else parse_time(duration, "--duration"))
     if length is not None and length <= 0:
-        raise InputError(f"--duration {duration}: must be more than 0 seconds")
+        raise InputError("must be more than 0 seconds", fields=(("duration", duration),))
     if begin >= times.duration:
-        raise InputError(f"--start {start}: {what} lasts only {float(times.duration):.3f} s")
+        raise InputError(f"{what} lasts only {float(times.duration):.3f} s", fields=(("start", start),))
     first = times.frame_at(begin)
     last = times.frames if length is None else times.frame_at(begin + length)
     if last <= first:
-        raise InputError(f"--start {start} --duration {duration}: no frame of {what} is shown in that interval; "
-                         "give a longer duration")
+        raise InputError(f"no frame of {what} is shown in that interval; give a longer duration",
+                         fields=(("start", start), ("duration", duration)))
     return FrameRange(first, last, times.time(first), times.time(last))
 
 

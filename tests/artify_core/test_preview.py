@@ -53,7 +53,8 @@ def test_sheet_cells_are_the_full_runs_frames(bikes_clip, starrynight, tmp_path)
 
 
 def test_settings_are_checked():
-    with pytest.raises(InputError, match="--style-scale"):
+    with pytest.raises(InputError, match="^style_scale 10: must be between") as raised:  # named by path here
         PreviewSettings(style_scale=10)
+    assert raised.value.fields == (("style_scale", 10),)
     with pytest.raises(InputError, match="at most 8"):
         PreviewSettings(at=tuple(str(i) for i in range(9)))

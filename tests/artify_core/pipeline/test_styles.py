@@ -113,7 +113,7 @@ def test_plan_needs_every_scheduled_style():
 def test_classify_style_sources():
     assert classify_style_sources(["a.jpg", "b.PNG"]).images == ("a.jpg", "b.PNG")
     assert classify_style_sources(["paintings.mp4"]).video == "paintings.mp4"
-    with pytest.raises(InputError, match="must be the only --style"):
+    with pytest.raises(InputError, match="style paintings.mp4: a style video must be the only style"):
         classify_style_sources(["paintings.mp4", "a.jpg"])
     with pytest.raises(InputError, match="no style given"):
         classify_style_sources([])
