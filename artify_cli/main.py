@@ -148,9 +148,8 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _stylize(args: argparse.Namespace) -> int:
-    from artify_core.pipeline.preflight import check_video_request
-
     from artify_core.foundation.paths import default_store_uri
+    from artify_core.pipeline.preflight import check_video_request
     from artify_core.pipeline.published import seen_before, up_to_date
     from artify_core.storage.uri import remote_identity
 

@@ -8,8 +8,7 @@ from artify_core.settings import StylizeSettings
 
 
 def spec_for(settings: StylizeSettings) -> ModelSpec:
-    """The model ``settings`` ask for, with their memory budget where the model takes one: the one
-    way a video run and a folder scan build their spec, so both key outputs alike."""
+    """The model ``settings`` ask for, with their memory budget where the model takes one."""
     options = dict(settings.model_options)
     budget = settings.execution.memory_budget
     if budget is not None:
