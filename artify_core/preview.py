@@ -26,6 +26,7 @@ from artify_core.images import fitted_text, label_font, load_image
 from artify_core.keyframes.schedule import single_schedule
 from artify_core.models.base import StyleImage, StylizationModel
 from artify_core.pipeline.chunks import Chunk
+from artify_core.pipeline.recipe import ChunkRecipe
 from artify_core.pipeline.scale import check_style_scale
 from artify_core.pipeline.styles import StylePlan
 from artify_core.pipeline.stylize import iter_stylized
@@ -125,9 +126,9 @@ def _content_column(info: VideoInfo, frames: Sequence[int], height: int | None) 
 
 def _stylized_frame(info: VideoInfo, frame: int, model: StylizationModel, plan: StylePlan,
                     settings: PreviewSettings) -> np.ndarray:
-    batches = iter_stylized(info, Chunk(0, frame, frame + 1), model, plan, height=settings.height,
-                            strength=settings.strength, smoothing=settings.smoothing,
-                            style_scale=settings.style_scale)
+    recipe = ChunkRecipe(height=settings.height, strength=settings.strength, style_scale=settings.style_scale,
+                         smoothing=settings.smoothing)
+    batches = iter_stylized(info, Chunk(0, frame, frame + 1), model, plan, recipe)
     return np.concatenate(list(batches))[-1]
 
 

@@ -113,6 +113,7 @@ def main() -> None:
     from artify_core.models.arbitrary.model import arbitrary
     from artify_core.models.base import StyleImage
     from artify_core.pipeline.chunks import Chunk
+    from artify_core.pipeline.recipe import ChunkRecipe
     from artify_core.pipeline.styles import StylePlan
     from artify_core.pipeline.stylize import stylize_chunk
     from artify_core.temporal.smoothing import SmoothingSettings
@@ -136,8 +137,8 @@ def main() -> None:
                              single_schedule(0, info.frames, info.fps))
             smoothing = SmoothingSettings() if args.output_smoothing else None
             video = args.out / f"{clip}_fs{alpha:g}{'_smoothed' if smoothing else ''}.mp4"
-            result = stylize_chunk(info, Chunk(0, 0, info.frames), model, plan, video, smoothing=smoothing,
-                                   cuts=cuts)
+            result = stylize_chunk(info, Chunk(0, 0, info.frames), model, plan, video,
+                                   ChunkRecipe(smoothing=smoothing, cuts=cuts))
             ms = 1000 * result.seconds / result.frames
             baseline_ms = baseline_ms or ms
             metrics = evaluate_video(video, content, [style_pixels], cuts=cuts)

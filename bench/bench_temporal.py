@@ -143,6 +143,7 @@ def throughput(clip: Path, style: str, out: Path) -> dict:
     from artify_core.keyframes.schedule import single_schedule
     from artify_core.models import StyleImage, load_model
     from artify_core.pipeline.chunks import Chunk
+    from artify_core.pipeline.recipe import ChunkRecipe
     from artify_core.pipeline.stylize import ChunkHandover, stylize_chunk
     from artify_core.pipeline.styles import StylePlan
     from artify_core.temporal.smoothing import SmoothingSettings, TemporalSmoother
@@ -177,8 +178,8 @@ def throughput(clip: Path, style: str, out: Path) -> dict:
             handover = ChunkHandover()  # as the flow runs chunks: one after another, overlap frames handed over
             for index, start in enumerate(range(0, info.frames, 100)):  # the default 100-frame chunks
                 chunk = Chunk(index, start, min(info.frames, start + 100))
-                stylize_chunk(info, chunk, model, plan, out / f"throughput.{label}.{index}.mp4", smoothing=smoothing,
-                              cuts=cuts, handover=handover)
+                stylize_chunk(info, chunk, model, plan, out / f"throughput.{label}.{index}.mp4",
+                              ChunkRecipe(smoothing=smoothing, cuts=cuts), handover=handover)
             seconds[label] = time.perf_counter() - started
         rounds.append(dict(end_to_end_fps={k: info.frames / v for k, v in seconds.items()},
                            smoothed_over_unsmoothed=seconds["no-smooth"] / seconds["default"]))

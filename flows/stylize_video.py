@@ -23,12 +23,12 @@ from artify_core.pipeline import keys
 from artify_core.pipeline.excerpt import plan_excerpt
 from artify_core.pipeline.naming import output_name, report_name
 from artify_core.pipeline.preflight import check_video_request
+from artify_core.pipeline.recipe import ChunkRecipe
 from artify_core.pipeline.styles import StyleInput, classify_style_sources, localized
 from artify_core.pipeline.handover import ChunkHandover
 from artify_core.settings import NO_STYLE, ScheduleOptions, VideoRequest
 from artify_core.storage.local import DIGESTS
 from artify_core.storage.uri import is_remote
-from artify_core.temporal.settings import settings_from_options
 from artify_core.video import output_size
 from artify_core.video.encoders import resolve_encoder
 from artify_core.video.timing import rate_label
@@ -143,9 +143,8 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
           f"{frames.end - 1} in {len(chunks)} chunk(s) of up to {run.chunk_frames} frames; {spec.name} on "
           f"{spec.resolved_device}; store {store}")
     settings_digest = request.output_digest()
-    smoothing = settings_from_options(request.smoothing)
-    jobs = [ChunkJob(info, chunk, plan, spec, request.height, request.strength, request.style_scale, smoothing,
-                     tuple(cuts), request.encoding, store,
+    recipe = ChunkRecipe.from_request(request, cuts)
+    jobs = [ChunkJob(info, chunk, plan, spec, recipe, request.encoding, store,
                      keys.chunk_key(content_id, plan_key, settings_digest, chunk.start, chunk.end))
             for chunk in chunks]
     progress = ProgressArtifact(artifact_key(name, content_id, "progress"), frames.frames,

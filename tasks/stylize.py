@@ -23,6 +23,7 @@ from artify_core.foundation.publish import scratch_directory
 from artify_core.foundation.runtime import configure_for_frames
 from artify_core.pipeline.chunks import Chunk
 from artify_core.pipeline.keys import chunk_object
+from artify_core.pipeline.recipe import ChunkRecipe
 from artify_core.pipeline.styles import StylePlan
 from artify_core.settings import EncodingOptions
 from artify_core.storage import open_store
@@ -35,7 +36,6 @@ from tasks.retries import transient_only
 
 if TYPE_CHECKING:  # the chunk stage imports torch: only a process that stylizes a chunk loads it
     from artify_core.pipeline.handover import ChunkHandover
-    from artify_core.temporal.settings import SmoothingSettings
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,7 @@ class ChunkJob:
     chunk: Chunk
     plan: StylePlan
     spec: ModelSpec
-    height: int | None
-    strength: float
-    style_scale: float | None
-    smoothing: SmoothingSettings | None
-    cuts: tuple[int, ...]
+    recipe: ChunkRecipe
     encode: EncodingOptions
     store_uri: str
     key: str
@@ -87,11 +83,9 @@ def _stylize_into(store, name: str, job: ChunkJob, handover: ChunkHandover | Non
     from artify_core.pipeline.stylize import stylize_chunk
 
     # For this chunk's frames; and this may be a worker process the CLI never set up.
-    configure_for_frames(output_size(job.info, job.height)[::-1])
+    configure_for_frames(output_size(job.info, job.recipe.height)[::-1])
     with scratch_directory("chunk") as scratch:
         result = stylize_chunk(job.info, job.chunk, get_model(job.spec), job.plan, scratch / "chunk.mp4",
-                               height=job.height, strength=job.strength, smoothing=job.smoothing,
-                               cuts=job.cuts, encode=job.encode, on_frames=report_frames, style_scale=job.style_scale,
-                               handover=handover)
+                               job.recipe, encode=job.encode, on_frames=report_frames, handover=handover)
         store.put_file(name, result.path)
     get_run_logger().info("chunk %d: %d frames in %.1f s", job.chunk.index, result.frames, result.seconds)

@@ -6,21 +6,26 @@ import time
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator
 
 import numpy as np
 
 from artify_core.memory import MemoryBudget, stream_frames
-from artify_core.models.base import ContextualSequence, StylizationModel, VideoStylizationModel
+from artify_core.models.base import (
+    ContextualSequence,
+    FrameSequenceStylizer,
+    StylizationModel,
+    VideoStylizationModel,
+)
 from artify_core.pipeline.chunks import Chunk
 from artify_core.pipeline.handover import ChunkHandover, Overlap
+from artify_core.pipeline.recipe import ChunkRecipe
 from artify_core.pipeline.scale import stylize_at_scale
 from artify_core.pipeline.styles import LayeredStylePlan, StylePlan, opening_style, stylize_scheduled
 from artify_core.settings import EncodingOptions
 from artify_core.temporal.motion import PairMotion
 from artify_core.temporal.smoothing import (
     DEFAULT_OVERLAP,
-    SmoothingSettings,
     TemporalSmoother,
     lookahead_end,
     warmup_start,
@@ -54,40 +59,29 @@ def stylize_chunk(
     model: StylizationModel,
     plan: StylePlan | LayeredStylePlan,
     destination: Path,
+    recipe: ChunkRecipe = ChunkRecipe(),
     *,
-    height: int | None = None,
-    strength: float = 1.0,
-    smoothing: SmoothingSettings | None = SmoothingSettings(),
-    cuts: Sequence[int] = (),
-    overlap: int | None = None,
-    batch_frames: int | None = None,
     encode: EncodingOptions = EncodingOptions(),
     on_frames: Callable[[int], None] | None = None,
-    style_scale: float | None = None,
     handover: ChunkHandover | None = None,
 ) -> ChunkResult:
-    """Stylizes frames ``[chunk.start, chunk.end)`` of the video into ``destination``.
+    """Stylizes frames ``[chunk.start, chunk.end)`` of the video into ``destination``, as ``recipe`` says.
 
     Memory holds one batch of frames at a time; decoding and encoding run on
-    threads of their own (FFmpeg's libraries, without the GIL), overlapping with the model. With ``smoothing`` (or a
-    model with state across frames) the chunk starts ``overlap`` frames early
+    threads of their own (FFmpeg's libraries, without the GIL), overlapping with the model. With smoothing
+    (or a model with state across frames) the chunk starts ``recipe.overlap`` frames early
     (``warmup_start``) and, for a backward-in-time method, ends ``lookahead``
     frames late (``lookahead_end``): those frames are stylized and smoothed but
     not written, so the chunk joins its neighbours without a seam while staying
-    independent of them. ``cuts``: the content's scene cuts, where smoothing and
-    sequence models restart. ``style_scale``: brush-stroke size relative to the
-    frame (``scale.stylize_at_scale``); None paints at the output size.
-    ``handover``: see ``ChunkHandover``. ``on_frames``: called with how many of the chunk's own
-    frames the model has just stylized (they are written a smoother's window later).
+    independent of them. ``handover``: see ``ChunkHandover``. ``on_frames``: called with how many
+    of the chunk's own frames the model has just stylized (they are written a smoother's window later).
     """
     started = time.perf_counter()
-    width, out_height = output_size(info, height)
+    width, out_height = output_size(info, recipe.height)
     codec = resolve_encoder(encode.encoder, str(getattr(model, "device", "cpu")))
     with VideoWriter(destination, width=width, height=out_height, fps=info.fps, crf=encode.crf,
                      preset=encode.preset, times=info.times.window(chunk.start, chunk.end), codec=codec) as writer:
-        for emitted in iter_stylized(info, chunk, model, plan, height=height, strength=strength, smoothing=smoothing,
-                                     cuts=cuts, overlap=overlap, batch_frames=batch_frames, style_scale=style_scale,
-                                     handover=handover, on_stylized=on_frames):
+        for emitted in iter_stylized(info, chunk, model, plan, recipe, handover=handover, on_stylized=on_frames):
             writer.write(emitted)
     return ChunkResult(chunk, destination, writer.frames_written, width, out_height,
                        time.perf_counter() - started)
@@ -98,98 +92,176 @@ def iter_stylized(
     chunk: Chunk,
     model: StylizationModel,
     plan: StylePlan | LayeredStylePlan,
+    recipe: ChunkRecipe = ChunkRecipe(),
     *,
-    height: int | None = None,
-    strength: float = 1.0,
-    smoothing: SmoothingSettings | None = SmoothingSettings(),
-    cuts: Sequence[int] = (),
-    overlap: int | None = None,
-    batch_frames: int | None = None,
-    style_scale: float | None = None,
     handover: ChunkHandover | None = None,
     on_stylized: Callable[[int], None] | None = None,
 ) -> Iterator[np.ndarray]:
     """The stylized frames ``[chunk.start, chunk.end)`` as RGB uint8 batches (n, H, W, 3), in
     order: what ``stylize_chunk`` encodes (warm-up, schedule, scale and smoothing included).
-    ``batch_frames``: frames per decoded batch; None sizes batches from the frame size
-    (``memory.stream_frames``: 8 up to 1080p, fewer above, 1 at 8K). ``handover``: model outputs and motion
-    shared with the neighbouring chunks when they run one after another (``ChunkHandover``).
+
+    The stages, each a function below, in the order they run: ``fitted`` (the recipe sized for
+    the video), ``open_feed`` (the frames decoded, from the warm-up on, and a sequence model's
+    state), ``_open_smoother``, then per batch ``_stylized_batch`` (the model's outputs, or a
+    neighbour's), the smoother, ``_Trim`` (only the chunk's own frames are emitted) and
+    ``_Passing`` (what the next chunk can reuse). ``handover``: model outputs and motion shared
+    with the neighbouring chunks when they run one after another (``ChunkHandover``).
     ``on_stylized``: called with how many of the chunk's own frames each batch's model pass made."""
-    if batch_frames is None:
-        batch_frames = stream_frames(*output_size(info, height), MemoryBudget().resolve("cpu"))
-    if smoothing is not None:
-        # The smoother's scale-dependent choices follow the output's size and the strokes' (``temporal.scaling``);
-        # made before the chunk's warm-up and look-ahead, which follow the strength.
-        smoothing = replace(smoothing, style_scale=style_scale).for_frames(output_size(info, height)[1])
-    begin = chunk_warmup_start(chunk, model, smoothing, cuts, overlap)
-
-    def open_at(frame: int):
-        return model.open_sequence(opening_style(model, plan, frame), strength=strength, start_frame=frame, cuts=cuts)
-
-    sequence = open_at(begin) if isinstance(model, VideoStylizationModel) else None
-    batches = partial(iter_frames, info.path, batch_frames=batch_frames, height=height, info=info)
-    if isinstance(sequence, ContextualSequence):
-        # Context the sequence needs but neither stylizes nor emits (a motion mask's background model),
-        # in the batches a single pass would have fed it: on multiples of batch_frames (a mask source
-        # starts its background from the first batch it sees), the chunk's own batches too.
-        context = warmup_start(begin, SEQUENCE_CONTEXT_FRAMES, cuts)
-        aligned = max(context, begin // batch_frames * batch_frames)
-        if aligned != begin:
-            begin, sequence = aligned, open_at(aligned)
-        batches = partial(grid_batches, info.path, batch_frames=batch_frames, height=height, info=info)
-        sequence.warm_up_stream(batches(start=context, end=begin), context)
-    smoothing_on = smoothing is not None and smoothing.enabled
-    # A backward pass needs frames past the chunk's end; they are stylized and smoothed, not emitted.
-    end = lookahead_end(chunk.end, smoothing.lookahead, info.frames, cuts) if smoothing_on else chunk.end
-    # What a neighbour chunk already made (the frames both need), and what to pass on.
-    taken = handover.take(begin) if handover is not None and sequence is None else None
-    reused = taken.stylized if taken is not None else None
-    passed_from = (warmup_start(chunk.end, smoothing.warmup, cuts) if smoothing_on and chunk.end < info.frames
-                   else end)
-    if smoothing_on:
-        window, concurrent = smoothing_window(info, height, batch_frames, smoothing.lookahead)
-        # The warm-up and look-ahead frames are smoothed only as far as the chunk's own frames need.
-        smoother = TemporalSmoother(smoothing, cuts=cuts, start_frame=begin, device=getattr(model, "device", "cpu"),
-                                    window=window, concurrent_backward=concurrent, emit_from=chunk.start,
-                                    emit_until=chunk.end, known_motion=taken.motion if taken is not None else None,
-                                    keep_motion_from=passed_from + 1)
-    else:
-        smoother = None
-    passing: list[np.ndarray] = []
-    position, out_position = begin, (chunk.start if smoother is not None else begin)
+    recipe = fitted(recipe, info)
+    feed = open_feed(info, chunk, model, plan, recipe)
+    # What a neighbour chunk already made (the frames both need), and from where this one passes its own on.
+    taken = handover.take(feed.begin) if handover is not None and feed.sequence is None else None
+    passing = _Passing(warmup_start(chunk.end, recipe.smoothing.warmup, recipe.cuts)
+                       if recipe.smoothing_on and chunk.end < info.frames else feed.end)
+    smoother = _open_smoother(info, chunk, model, recipe, feed.begin, taken, passing.first_frame)
+    trim = _Trim(chunk, chunk.start if smoother is not None else feed.begin)
+    position = feed.begin
     try:
-        for batch in batches(start=begin, end=end):
+        for batch in feed.batches():
             if smoother is not None:
                 smoother.submit(batch)  # the flow is estimated on the pool while the model runs
-            known = 0 if reused is None else max(0, min(len(batch), len(reused) - (position - begin)))
-            stylized = np.empty_like(batch)
-            if known:
-                stylized[:known] = reused[position - begin:position - begin + known]
-            if known < len(batch):
-                first = position + known
-                stylized[known:] = stylize_at_scale(
-                    lambda frames: stylize_scheduled(model, frames, plan, first, strength=strength, sequence=sequence),
-                    batch[known:], style_scale)
+            reused = taken.stylized[position - feed.begin:] if taken is not None else None
+            stylized = _stylized_batch(batch, position, reused, model, plan, recipe, feed.sequence)
             own = min(position + len(batch), chunk.end) - max(position, chunk.start)
             if on_stylized is not None and own > 0:
                 on_stylized(own)  # progress: out of the model; written after the smoother's window
-            if position + len(batch) > passed_from:
-                passing.append(stylized[max(0, passed_from - position):])
+            passing.collect(stylized, position)
             position += len(batch)
-            finished = smoother.process(batch, stylized) if smoother is not None else stylized
-            emitted, out_position = _within(finished, out_position, chunk)
-            if len(emitted):
-                yield emitted
+            yield from trim(smoother.process(batch, stylized) if smoother is not None else stylized)
         if smoother is not None:
-            emitted, out_position = _within(smoother.finish(), out_position, chunk)
-            if len(emitted):
-                yield emitted
-        if handover is not None and sequence is None and passing:
-            handover.put(Overlap(passed_from, np.concatenate(passing),
-                                 smoother.kept_motion() if smoother is not None else {}))
+            yield from trim(smoother.finish())
+        if handover is not None and feed.sequence is None and passing.parts:
+            handover.put(passing.overlap(smoother.kept_motion() if smoother is not None else {}))
     finally:
         if smoother is not None:
             smoother.close()
+
+
+def fitted(recipe: ChunkRecipe, info: VideoInfo) -> ChunkRecipe:
+    """``recipe`` with its batch size and its smoother's scale-dependent choices made for the video's output size."""
+    width, height = output_size(info, recipe.height)
+    batch_frames = recipe.batch_frames
+    if batch_frames is None:
+        batch_frames = stream_frames(width, height, MemoryBudget().resolve("cpu"))
+    smoothing = recipe.smoothing
+    if smoothing is not None:
+        # The smoother's scale-dependent choices follow the output's size and the strokes' (``temporal.scaling``);
+        # made before the chunk's warm-up and look-ahead, which follow the strength.
+        smoothing = replace(smoothing, style_scale=recipe.style_scale).for_frames(height)
+    return replace(recipe, batch_frames=batch_frames, smoothing=smoothing)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """The frames a chunk decodes, ``[begin, end)``: its warm-up, its own frames and its look-ahead.
+
+    ``sequence``: a ``VideoStylizationModel``'s state, opened at ``begin`` (None for a stateless model).
+    ``batches()``: those frames, RGB uint8 batches (n, H, W, 3), in order.
+    """
+
+    begin: int
+    end: int
+    sequence: FrameSequenceStylizer | None
+    batches: Callable[[], Iterator[np.ndarray]]
+
+
+def open_feed(info: VideoInfo, chunk: Chunk, model: StylizationModel, plan: StylePlan | LayeredStylePlan,
+              recipe: ChunkRecipe) -> Feed:
+    """Where a ``fitted`` recipe's chunk starts decoding and ends, and a sequence model's state there.
+    A backward smoothing pass needs frames past the chunk's end: stylized and smoothed, not emitted."""
+    begin = chunk_warmup_start(chunk, model, recipe)
+    end = (lookahead_end(chunk.end, recipe.smoothing.lookahead, info.frames, recipe.cuts) if recipe.smoothing_on
+           else chunk.end)
+    sequence = _open_sequence(model, plan, recipe, begin) if isinstance(model, VideoStylizationModel) else None
+    batches = partial(iter_frames, info.path, batch_frames=recipe.batch_frames, height=recipe.height, info=info)
+    if isinstance(sequence, ContextualSequence):
+        begin, sequence = _warmed_context(info, model, plan, recipe, begin, sequence)
+        batches = partial(grid_batches, info.path, batch_frames=recipe.batch_frames, height=recipe.height, info=info)
+    return Feed(begin, end, sequence, partial(batches, start=begin, end=end))
+
+
+def _open_sequence(model: VideoStylizationModel, plan: StylePlan | LayeredStylePlan, recipe: ChunkRecipe,
+                   frame: int) -> FrameSequenceStylizer:
+    return model.open_sequence(opening_style(model, plan, frame), strength=recipe.strength, start_frame=frame,
+                               cuts=recipe.cuts)
+
+
+def _warmed_context(info: VideoInfo, model: VideoStylizationModel, plan: StylePlan | LayeredStylePlan,
+                    recipe: ChunkRecipe, begin: int, sequence: ContextualSequence,
+                    ) -> tuple[int, FrameSequenceStylizer]:
+    """The first frame to stylize and the sequence, fed the context it needs but neither stylizes
+    nor emits (a motion mask's background model), in the batches a single pass would have fed it:
+    on multiples of batch_frames (a mask source starts its background from the first batch it
+    sees), the chunk's own batches too; so ``begin`` moves back to a multiple where it can."""
+    batch_frames = recipe.batch_frames
+    context = warmup_start(begin, SEQUENCE_CONTEXT_FRAMES, recipe.cuts)
+    aligned = max(context, begin // batch_frames * batch_frames)
+    if aligned != begin:
+        begin, sequence = aligned, _open_sequence(model, plan, recipe, aligned)
+    sequence.warm_up_stream(grid_batches(info.path, batch_frames=batch_frames, start=context, end=begin,
+                                         height=recipe.height, info=info), context)
+    return begin, sequence
+
+
+def _open_smoother(info: VideoInfo, chunk: Chunk, model: StylizationModel, recipe: ChunkRecipe, begin: int,
+                   taken: Overlap | None, passed_from: int) -> TemporalSmoother | None:
+    """The smoother over frames from ``begin`` on (None without smoothing), emitting the chunk's own;
+    with the motion a neighbour handed over, keeping its own from ``passed_from`` on for the next."""
+    if not recipe.smoothing_on:
+        return None
+    window, concurrent = smoothing_window(info, recipe.height, recipe.batch_frames, recipe.smoothing.lookahead)
+    # The warm-up and look-ahead frames are smoothed only as far as the chunk's own frames need.
+    return TemporalSmoother(recipe.smoothing, cuts=recipe.cuts, start_frame=begin,
+                            device=getattr(model, "device", "cpu"), window=window, concurrent_backward=concurrent,
+                            emit_from=chunk.start, emit_until=chunk.end,
+                            known_motion=taken.motion if taken is not None else None, keep_motion_from=passed_from + 1)
+
+
+def _stylized_batch(batch: np.ndarray, first: int, reused: np.ndarray | None, model: StylizationModel,
+                    plan: StylePlan | LayeredStylePlan, recipe: ChunkRecipe,
+                    sequence: FrameSequenceStylizer | None) -> np.ndarray:
+    """The model's outputs for ``batch`` (frames ``first``, ``first + 1``, …): the leading ones a
+    neighbour chunk made (``reused``, from frame ``first`` on), the rest from the model."""
+    known = 0 if reused is None else min(len(batch), len(reused))
+    stylized = np.empty_like(batch)
+    if known:
+        stylized[:known] = reused[:known]
+    if known < len(batch):
+        start = first + known
+        stylized[known:] = stylize_at_scale(
+            lambda frames: stylize_scheduled(model, frames, plan, start, strength=recipe.strength,
+                                             sequence=sequence),
+            batch[known:], recipe.style_scale)
+    return stylized
+
+
+class _Passing:
+    """The model's outputs from ``first_frame`` on, collected for the next chunk (``ChunkHandover``)."""
+
+    def __init__(self, first_frame: int):
+        self.first_frame = first_frame
+        self.parts: list[np.ndarray] = []
+
+    def collect(self, stylized: np.ndarray, first: int) -> None:
+        """Keeps the rows of ``stylized`` (frames ``first``, ``first + 1``, …) from ``first_frame`` on."""
+        if first + len(stylized) > self.first_frame:
+            self.parts.append(stylized[max(0, self.first_frame - first):])
+
+    def overlap(self, motion: dict[int, PairMotion]) -> Overlap:
+        return Overlap(self.first_frame, np.concatenate(self.parts), motion)
+
+
+class _Trim:
+    """What is emitted: of the frames leaving the model or the smoother (video frames ``first``,
+    ``first + 1``, … across calls), those inside the chunk; the warm-up and look-ahead dropped."""
+
+    def __init__(self, chunk: Chunk, first: int):
+        self.chunk, self.next = chunk, first
+
+    def __call__(self, frames: np.ndarray) -> Iterator[np.ndarray]:
+        inside, self.next = _within(frames, self.next, self.chunk)
+        if len(inside):
+            yield inside
 
 
 def smoothing_window(info: VideoInfo, height: int | None, batch_frames: int, lookahead: int) -> tuple[int, bool]:
@@ -224,15 +296,14 @@ def grid_batches(path: Path | str, *, batch_frames: int, start: int, end: int, h
             yield from iter_frames(path, batch_frames=batch_frames, height=height, start=first, end=last, info=info)
 
 
-def chunk_warmup_start(chunk: Chunk, model: StylizationModel, smoothing: SmoothingSettings | None,
-                       cuts: Sequence[int], overlap: int | None = None) -> int:
+def chunk_warmup_start(chunk: Chunk, model: StylizationModel, recipe: ChunkRecipe) -> int:
     """The first frame a chunk decodes: earlier than ``chunk.start`` only when something carries state."""
     stateful = isinstance(model, VideoStylizationModel)
-    smoothing_on = smoothing is not None and smoothing.enabled
-    if not (stateful or smoothing_on):
+    if not (stateful or recipe.smoothing_on):
         return chunk.start
+    overlap = recipe.overlap
     if overlap is None:
-        overlap = smoothing.warmup if smoothing_on else DEFAULT_OVERLAP
+        overlap = recipe.smoothing.warmup if recipe.smoothing_on else DEFAULT_OVERLAP
         # A model whose state decays slower than that says how many frames it needs (feature smoothing).
         overlap = max(overlap, getattr(model, "warmup_frames", 0)) if stateful else overlap
-    return warmup_start(chunk.start, overlap, cuts)
+    return warmup_start(chunk.start, overlap, recipe.cuts)

@@ -8,6 +8,7 @@ import pytest
 from artify_core.errors import InputError
 from artify_core.keyframes.schedule import single_schedule
 from artify_core.pipeline.chunks import Chunk
+from artify_core.pipeline.recipe import ChunkRecipe
 from artify_core.pipeline.styles import StylePlan
 from artify_core.pipeline.stylize import iter_stylized
 from artify_core.preview import PreviewSettings, preview_frames, render_preview
@@ -46,7 +47,8 @@ def test_sheet_cells_are_the_full_runs_frames(bikes_clip, starrynight, tmp_path)
     from artify_core.models.base import StyleImage
 
     plan = StylePlan((model.prepare_style([StyleImage(load_image(starrynight))]),), single_schedule(0, 30, info.fps))
-    run = np.concatenate(list(iter_stylized(info, Chunk(0, 10, 20), model, plan, smoothing=SmoothingSettings())))
+    run = np.concatenate(list(iter_stylized(info, Chunk(0, 10, 20), model, plan,
+                                            ChunkRecipe(smoothing=SmoothingSettings()))))
     cell = sheet.image[-info.height - 12:-12, -640 - 6:-6].astype(int)  # the last row, last column
     assert np.abs(cell - run[5]).mean() < 2.0  # the warm-up residual of smoothing and the sheet's resampling
     assert sheet.save(tmp_path / "sheet.jpg").stat().st_size > 10_000

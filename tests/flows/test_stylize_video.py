@@ -107,6 +107,7 @@ def test_the_flow_adds_nothing_to_the_core_pipeline(tmp_path, bikes_clip, starry
     from artify_core.models import load_model
     from artify_core.models.base import StyleImage
     from artify_core.pipeline.chunks import plan_chunks
+    from artify_core.pipeline.recipe import ChunkRecipe
     from artify_core.pipeline.styles import StylePlan
     from artify_core.pipeline.stylize import stylize_chunk
     from artify_core.temporal.smoothing import SmoothingSettings
@@ -119,7 +120,7 @@ def test_the_flow_adds_nothing_to_the_core_pipeline(tmp_path, bikes_clip, starry
     plan = StylePlan((model.prepare_style([StyleImage(load_image(starrynight))]),),
                      single_schedule(0, info.frames, info.fps))
     direct = stylize_chunk(info, plan_chunks(info.frames, 100)[0], model, plan, tmp_path / "direct.mp4",
-                           smoothing=SmoothingSettings(), cuts=detect_video_cuts(str(bikes_clip)))
+                           ChunkRecipe(smoothing=SmoothingSettings(), cuts=detect_video_cuts(str(bikes_clip))))
     assert np.array_equal(read_frames(via_flow), read_frames(direct.path))
 
 
@@ -132,6 +133,7 @@ def test_feature_smoothing_reaches_the_model(tmp_path, bikes_clip, starrynight):
     from artify_core.models import load_model
     from artify_core.models.base import StyleImage
     from artify_core.pipeline.chunks import plan_chunks
+    from artify_core.pipeline.recipe import ChunkRecipe
     from artify_core.pipeline.styles import StylePlan
     from artify_core.pipeline.stylize import stylize_chunk
 
@@ -148,7 +150,7 @@ def test_feature_smoothing_reaches_the_model(tmp_path, bikes_clip, starrynight):
     plan = StylePlan((model.prepare_style([StyleImage(load_image(starrynight))]),),
                      single_schedule(0, info.frames, info.fps))
     direct = stylize_chunk(info, plan_chunks(info.frames, 100)[0], model, plan, tmp_path / "direct.mp4",
-                           smoothing=None, cuts=detect_video_cuts(str(bikes_clip)))
+                           ChunkRecipe(smoothing=None, cuts=detect_video_cuts(str(bikes_clip))))
     smoothed = read_frames(tmp_path / "flow.mp4")
     assert np.array_equal(smoothed, read_frames(direct.path))
     assert np.abs(smoothed.astype(int) - read_frames(tmp_path / "plain.mp4")).mean() > 1.0

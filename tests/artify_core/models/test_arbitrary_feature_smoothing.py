@@ -19,6 +19,7 @@ from artify_core.models.arbitrary.networks import StylePredictionNetwork, StyleT
 from artify_core.models.arbitrary.tiling import stylize_tiled
 from artify_core.models.base import StyleMixingModel, VideoStylizationModel
 from artify_core.pipeline.chunks import Chunk
+from artify_core.pipeline.recipe import ChunkRecipe
 from artify_core.pipeline.stylize import chunk_warmup_start
 from artify_core.temporal.smoothing import DEFAULT_OVERLAP
 
@@ -197,8 +198,8 @@ def test_per_frame_styles_and_mixing(predictor, transformer, style, clip):
 def test_chunk_warm_up_covers_the_average_and_joins_without_a_seam(predictor, transformer, style):
     model = _model(predictor, transformer, 0.5)
     assert model.warmup_frames == warmup_frames(0.5) == 6
-    assert chunk_warmup_start(Chunk(0, 40, 60), model, None, cuts=()) == 40 - max(DEFAULT_OVERLAP, 6)
-    assert chunk_warmup_start(Chunk(0, 40, 60), model, None, cuts=(37,)) == 37
+    assert chunk_warmup_start(Chunk(0, 40, 60), model, ChunkRecipe(smoothing=None)) == 40 - max(DEFAULT_OVERLAP, 6)
+    assert chunk_warmup_start(Chunk(0, 40, 60), model, ChunkRecipe(smoothing=None, cuts=(37,))) == 37
     frames = _noisy_still(16, seed=6)
     whole = model.open_sequence(style).stylize(frames)
     chunk = model.open_sequence(style, start_frame=10 - 6).stylize(frames[10 - 6:])[6:]

@@ -10,6 +10,7 @@ import pytest
 
 from artify_core.errors import InputError
 from artify_core.pipeline.excerpt import plan_excerpt
+from artify_core.pipeline.recipe import ChunkRecipe
 from artify_core.pipeline.styles import StylePlan
 from artify_core.pipeline.stylize import stylize_chunk
 from artify_core.keyframes.schedule import single_schedule
@@ -38,8 +39,8 @@ def excerpt_video(content: Path, tmp_path: Path, start: str, duration: str, chun
     info = probe_video(content)
     excerpt = plan_excerpt(info, chunk_frames, start, duration)
     plan = StylePlan((None,), single_schedule(0, info.frames, info.fps))
-    segments = [stylize_chunk(info, chunk, Tint(), plan, tmp_path / f"c{chunk.index}.mp4", smoothing=None,
-                              height=144).path for chunk in excerpt.chunks]
+    segments = [stylize_chunk(info, chunk, Tint(), plan, tmp_path / f"c{chunk.index}.mp4",
+                              ChunkRecipe(height=144, smoothing=None)).path for chunk in excerpt.chunks]
     out = concat_segments(segments, tmp_path / "excerpt.mp4", audio_source=content, audio_codec=info.audio_codec,
                           audio_window=excerpt.audio_window)
     return info, excerpt, probe_video(out)

@@ -10,6 +10,7 @@ import pytest
 
 from artify_core.keyframes.schedule import single_schedule
 from artify_core.pipeline.chunks import plan_chunks
+from artify_core.pipeline.recipe import ChunkRecipe
 from artify_core.pipeline.styles import StylePlan
 from artify_core.pipeline.stylize import stylize_chunk
 from artify_core.settings import EncodingOptions
@@ -62,7 +63,7 @@ def run_chunks(video, directory, chunk_frames, smoothing, overlap=None, model=No
     segments = []
     for chunk in plan_chunks(info.frames, chunk_frames):
         result = stylize_chunk(info, chunk, model or FlickeringModel(), plan, directory / f"c{chunk.index}.mp4",
-                               smoothing=smoothing, overlap=overlap, encode=LOSSLESS, batch_frames=4,
+                               ChunkRecipe(smoothing=smoothing, overlap=overlap, batch_frames=4), encode=LOSSLESS,
                                handover=handover)
         assert result.frames == chunk.frames
         segments.append(result.path)
@@ -168,7 +169,8 @@ def test_sequences_get_context_before_the_chunk_and_restart_at_cuts(tmp_path, vi
     plan = StylePlan((None,), single_schedule(0, info.frames, info.fps))
     model = RecordingSequenceModel()
     for chunk, cuts in ((Chunk(0, 0, 10), ()), (Chunk(1, 20, 30), ()), (Chunk(1, 20, 30), (17,))):
-        stylize_chunk(info, chunk, model, plan, tmp_path / "c.mp4", smoothing=None, cuts=cuts, encode=LOSSLESS)
+        stylize_chunk(info, chunk, model, plan, tmp_path / "c.mp4", ChunkRecipe(smoothing=None, cuts=cuts),
+                      encode=LOSSLESS)
     first, middle, after_cut = [sequence for sequence in model.sequences if sequence.seen]  # opened and used
     assert (first.start, first.warm, first.seen) == (0, 0, 10)
     # 6 warm-up frames are stylized (not written), from 14 moved back to 8, where a single pass's batch of 8
@@ -237,7 +239,7 @@ def test_segmented_chunks_with_both_layers_scheduled_match_one_pass(tmp_path, co
         segments = []
         for chunk in plan_chunks(info.frames, chunk_frames):
             result = stylize_chunk(info, chunk, model, plan, tmp_path / f"{chunk_frames}-{chunk.index}.mp4",
-                                   smoothing=None, encode=LOSSLESS, batch_frames=4)
+                                   ChunkRecipe(smoothing=None, batch_frames=4), encode=LOSSLESS)
             segments.append(result.path)
         return read_frames(concat_segments(segments, tmp_path / f"out{chunk_frames}.mp4")).astype(int)
 
@@ -285,8 +287,8 @@ def test_progress_counts_each_own_frame_once_as_the_model_makes_it(tmp_path, vid
     plan = StylePlan((None,), single_schedule(0, info.frames, info.fps))
     chunk = plan_chunks(info.frames, 12)[1]
     reports, written = [], []
-    batches = iter_stylized(info, chunk, FlickeringModel(), plan, smoothing=SmoothingSettings(), batch_frames=4,
-                            on_stylized=lambda n: reports.append((n, sum(written))))
+    batches = iter_stylized(info, chunk, FlickeringModel(), plan,
+                            ChunkRecipe(smoothing=SmoothingSettings(), batch_frames=4), on_stylized=lambda n: reports.append((n, sum(written))))
     for batch in batches:
         written.append(len(batch))
     assert sum(n for n, _ in reports) == chunk.frames == sum(written)
