@@ -180,9 +180,10 @@ def stylize_video(request: VideoRequest) -> StylizeResult:
         published = publish_output(assembled, output)
         record_published(store, request, content_id, spec, published, frames.frames)
         stages.begin("result")  # what the facts report is done
-        facts = RunFacts(output, frames.frames, info.fps, float(frames.duration), width, height, size, spec.name,
-                         spec.precision, spec.resolved_device, describe_style(request), len(chunks),
-                         sum(o.cached for o in outcomes), dict(stages.seconds))
+        facts = RunFacts(output=output, frames=frames.frames, fps=info.fps, duration=float(frames.duration),
+                         width=width, height=height, size_bytes=size, model=spec.name, precision=spec.precision,
+                         device=spec.resolved_device, style=describe_style(request), chunks=len(chunks),
+                         chunks_cached=sum(o.cached for o in outcomes), stages=dict(stages.seconds))
         publish_result(facts, loop, store, name, content_id)
     finally:
         Path(assembled).unlink(missing_ok=True)  # published by now, or refused, or never whole (a full disk)
