@@ -259,7 +259,8 @@ class _Trim:
         self.chunk, self.next = chunk, first
 
     def __call__(self, frames: np.ndarray) -> Iterator[np.ndarray]:
-        inside, self.next = _within(frames, self.next, self.chunk)
+        first, self.next = self.next, self.next + len(frames)
+        inside = frames[max(0, self.chunk.start - first):max(0, self.chunk.end - first)]
         if len(inside):
             yield inside
 
@@ -279,11 +280,6 @@ def smoothing_window(info: VideoInfo, height: int | None, batch_frames: int, loo
     if paired >= 2 * lookahead:
         return paired, True
     return max(lookahead, 1, min(8 * batch_frames, fitting - lookahead)), False
-
-
-def _within(frames: np.ndarray, first: int, chunk: Chunk) -> tuple[np.ndarray, int]:
-    """The rows of ``frames`` (video frames ``first``, ``first + 1``, …) inside the chunk, and the next index."""
-    return frames[max(0, chunk.start - first):max(0, chunk.end - first)], first + len(frames)
 
 
 def grid_batches(path: Path | str, *, batch_frames: int, start: int, end: int, height: int | None = None,

@@ -287,8 +287,9 @@ def test_progress_counts_each_own_frame_once_as_the_model_makes_it(tmp_path, vid
     plan = StylePlan((None,), single_schedule(0, info.frames, info.fps))
     chunk = plan_chunks(info.frames, 12)[1]
     reports, written = [], []
-    batches = iter_stylized(info, chunk, FlickeringModel(), plan,
-                            ChunkRecipe(smoothing=SmoothingSettings(), batch_frames=4), on_stylized=lambda n: reports.append((n, sum(written))))
+    recipe = ChunkRecipe(smoothing=SmoothingSettings(), batch_frames=4)
+    batches = iter_stylized(info, chunk, FlickeringModel(), plan, recipe,
+                            on_stylized=lambda n: reports.append((n, sum(written))))
     for batch in batches:
         written.append(len(batch))
     assert sum(n for n, _ in reports) == chunk.frames == sum(written)
