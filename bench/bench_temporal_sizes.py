@@ -60,9 +60,14 @@ BEFORE = "8200d43"
 
 STABLE = "perfectly stable stylization"
 # The smoother's settings before this study (8200d43): the flow at most 288 lines, never upsampled;
-# the restoration's band 2 px at every size; carried content compared pixel by pixel; the strength
-# whole wherever the masks trust the flow, nothing beyond; one strength for every size.
-BEFORE_SETTINGS = dict(flow_min_height=0, detail_band=2, photometric_range=False, graded=False, size_strength=False)
+# the restoration's band 2 px at every size and its gain per 16-pixel block; carried content compared
+# pixel by pixel; the strength whole wherever the masks trust the flow, nothing beyond; one strength
+# (0.7) for every size.
+BEFORE_SETTINGS = dict(flow_min_height=0, detail_band=2, photometric_range=False, graded=False, size_strength=False,
+                       strength=0.7, energy_block=16)
+# The first pass of this study (stop 31's default): strength 0.7, its memory growing as sqrt(288 / height)
+# below 288 lines (0.788 at 144), the gain per 16-pixel block.
+FIRST_PASS = dict(strength=0.7, energy_block=16, size_memory_power=0.5)
 # (label, SmoothingSettings keywords) smoothed over the same per-frame frames; None: those frames.
 VARIANTS: dict[str, dict | None] = {
     "no-smooth": None,
@@ -75,13 +80,19 @@ VARIANTS: dict[str, dict | None] = {
     "before, graded trust": dict(BEFORE_SETTINGS, graded=True),
     "before, strength 0.8": dict(BEFORE_SETTINGS, strength=0.8),
     "before, band by stroke size": dict(BEFORE_SETTINGS, detail_band=None),
+    "first pass": FIRST_PASS,
+    "first pass, one strength": dict(FIRST_PASS, size_strength=False),
+    "first pass, strength 0.8": dict(FIRST_PASS, size_strength=False, strength=0.8),
+    "first pass, graded falloff 2": dict(FIRST_PASS, graded=2.0),
+    "first pass, 4-px blocks": dict(FIRST_PASS, energy_block=4),
+    "first pass, 4-px blocks, strength 0.65": dict(FIRST_PASS, energy_block=4, strength=0.65),
     "default": {},
+    "default, strength 0.7": dict(strength=0.7),
+    "default, 16-px blocks": dict(energy_block=16),
+    "default, one strength": dict(size_strength=False),
     "default, flow at most 432 lines": dict(flow_height=432),
     "default, band 2 px": dict(detail_band=2),
-    "default, one strength": dict(size_strength=False),
-    "default, strength 0.8": dict(size_strength=False, strength=0.8),
     "default, detail 0.5": dict(detail=0.5),
-    "default, graded falloff 2": dict(graded=2.0),
 }
 
 
@@ -100,6 +111,7 @@ def per_frame_outputs(name: str, clip: Path, out: Path, style_scale: float | Non
     from artify_core.keyframes.schedule import single_schedule
     from artify_core.models import StyleImage, load_model
     from artify_core.pipeline.chunks import Chunk
+    from artify_core.pipeline.recipe import ChunkRecipe
     from artify_core.pipeline.stylize import iter_stylized
     from artify_core.pipeline.styles import StylePlan
     from artify_core.video import probe_video, read_frames
@@ -111,8 +123,8 @@ def per_frame_outputs(name: str, clip: Path, out: Path, style_scale: float | Non
         return content, np.load(path)
     model = load_model("arbitrary", device="cpu")
     plan = StylePlan((model.prepare_style([StyleImage(load_image(STYLE))]),), single_schedule(0, info.frames, info.fps))
-    stylized = np.concatenate(list(iter_stylized(info, Chunk(0, 0, info.frames), model, plan, smoothing=None,
-                                                 style_scale=style_scale)))
+    recipe = ChunkRecipe(smoothing=None, style_scale=style_scale)
+    stylized = np.concatenate(list(iter_stylized(info, Chunk(0, 0, info.frames), model, plan, recipe)))
     np.save(path, stylized)
     return content, stylized
 
@@ -512,6 +524,9 @@ def docs(names: list[str], out: Path) -> None:
     """docs/temporal.md from the parts' results under ``out``, and the pictures."""
     import platform
 
+    from artify_core.temporal.modes import DEFAULT_STRENGTH
+    from artify_core.temporal.scaling import ENERGY_BLOCK, SIZE_MEMORY_POWER, strength_at
+
     rows = latest_rows(out)
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
@@ -533,8 +548,13 @@ def docs(names: list[str], out: Path) -> None:
     text += ["## The scale-dependent choices (`artify_core.temporal.scaling`)", "",
              "* The smoother's flow (DIS \"fast\") is estimated on 288 lines for every frame: larger frames reduced "
              "(as before), smaller ones now upsampled (bicubic) to it.",
-             "* Frames under 288 lines get a longer memory: the recursion's `1 / (1 − strength)` frames grow as "
-             "`sqrt(288 / height)` (0.7 → 0.708 at 272 lines, 0.788 at 144).",
+             f"* The default strength is {DEFAULT_STRENGTH:g} (0.7 before; at 0.7 the Gram distance rose "
+             "8.7 % on bikes272 and 9.1 % on pan360, *first pass* below).",
+             f"* Frames under 288 lines get a longer memory: the recursion's `1 / (1 − strength)` frames grow as "
+             f"`(288 / height) ** {SIZE_MEMORY_POWER:g}` ({DEFAULT_STRENGTH:g} → {strength_at(DEFAULT_STRENGTH, 272):.3f} "
+             f"at 272 lines, {strength_at(DEFAULT_STRENGTH, 144):.3f} at 144; the first pass: `sqrt`, 0.7 → 0.788 at 144).",
+             f"* The texture restoration's gain is set per {ENERGY_BLOCK}-pixel block (16 before): a few strokes, "
+             "so it follows the texture, not the mean of a shape's busy and smooth parts.",
              "* The masks are graded: beyond the forward–backward tolerance the strength falls as "
              "`tolerance / round-trip error` instead of dropping to 0 (fast motion, occlusion, dissolves), and "
              "the photometric check compares carried content with the range of its 3×3 neighbourhood.",
@@ -560,11 +580,17 @@ def docs(names: list[str], out: Path) -> None:
                  "The smoother's settings before this work (`BEFORE_SETTINGS`: flow at most 288 lines, never "
                  "upsampled; band 2 px; pixel-by-pixel photometric check; masks 0 or 1; one strength) over the "
                  "same per-frame outputs, where measured:", ""] + targets_table(rows, names, "before") + [""]
+    if any(label == "first pass" for _, label in rows):
+        text += ["## The first pass", "",
+                 "This study's first defaults (`FIRST_PASS`: strength 0.7, its memory growing as `sqrt(288 / height)`, "
+                 "the gain per 16-pixel block; the other choices as now), over the same per-frame outputs:", ""] \
+            + targets_table(rows, names, "first pass") + [""]
     if any(label not in ("no-smooth", "default", STABLE) for _, label in rows):
         text += ["## Each choice", "",
                  "Variants over the same per-frame outputs, as quotients to `--no-smooth` on the same clip. "
                  "*before*: the smoother's settings before issue 28 (flow at most 288 lines, never upsampled; "
-                 "band 2 px; pixel-by-pixel photometric check; masks 0 or 1; one strength).", ""] \
+                 "band 2 px; pixel-by-pixel photometric check; masks 0 or 1; one strength). *first pass*: this "
+                 "study's first defaults (strength 0.7, `sqrt` memory law, 16-pixel blocks).", ""] \
             + variants_table(rows, names) + ["", "ms/frame: the smoother's wall time per frame in the sweep, on a "
                                                      "machine shared with other work; indicative only (speed: below).",
                                                      ""]

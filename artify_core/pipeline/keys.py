@@ -18,7 +18,7 @@ from artify_core.foundation.hashing import combine, params_digest
 
 # Bump when the chunk stage (decode → model → temporal smoothing → encode) changes its output;
 # the history of bumps: docs/cache-keys.md.
-PIPELINE_VERSION = "chunk-9"
+PIPELINE_VERSION = "chunk-10"
 # Bump when the scene cuts of a content video change (temporal resets, scenes schedules, evaluation).
 CUTS_VERSION = "cuts-1"
 # Bump when the keyframes of a style video change (scenes, clustering, medoid keyframes).

@@ -24,6 +24,7 @@ from artify_core.pipeline.scale import stylize_at_scale
 from artify_core.pipeline.styles import LayeredStylePlan, StylePlan, opening_style, stylize_scheduled
 from artify_core.settings import EncodingOptions
 from artify_core.temporal.motion import PairMotion
+from artify_core.temporal.scaling import ENERGY_BLOCK
 from artify_core.temporal.smoothing import (
     DEFAULT_OVERLAP,
     TemporalSmoother,
@@ -209,7 +210,8 @@ def _open_smoother(info: VideoInfo, chunk: Chunk, model: StylizationModel, recip
     with the motion a neighbour handed over, keeping its own from ``passed_from`` on for the next."""
     if not recipe.smoothing_on:
         return None
-    window, concurrent = smoothing_window(info, recipe.height, recipe.batch_frames, recipe.smoothing.lookahead)
+    window, concurrent = smoothing_window(info, recipe.height, recipe.batch_frames, recipe.smoothing.lookahead,
+                                          recipe.smoothing.energy_block)
     # The warm-up and look-ahead frames are smoothed only as far as the chunk's own frames need.
     return TemporalSmoother(recipe.smoothing, cuts=recipe.cuts, start_frame=begin,
                             device=getattr(model, "device", "cpu"), window=window, concurrent_backward=concurrent,
@@ -265,21 +267,28 @@ class _Trim:
             yield inside
 
 
-def smoothing_window(info: VideoInfo, height: int | None, batch_frames: int, lookahead: int) -> tuple[int, bool]:
+def smoothing_window(info: VideoInfo, height: int | None, batch_frames: int, lookahead: int,
+                     energy_block: int = ENERGY_BLOCK) -> tuple[int, bool]:
     """Frames a backward pass releases at a time, and whether it runs beside the forward pass.
 
-    Held frames are 8-bit and may take half the memory budget. The window is 8 batches, fewer
+    Held frames (8-bit, with their texture energy: ``held_frame_bytes``) may take half the memory budget. The window is 8 batches, fewer
     where the frames held would not fit, never fewer than ``lookahead`` (each release re-runs the
     look-ahead, so a shorter window costs time, not quality). A window's backward pass runs on a
     thread of its own while the next window fills when two windows fit and each is at least twice
     the look-ahead (720p: 64 frames); otherwise (4K and up) in the calling thread.
     """
     width, out_height = output_size(info, height)
-    fitting = MemoryBudget().resolve("cpu") // 2 // (width * out_height * 3)
+    fitting = int(MemoryBudget().resolve("cpu") // 2 // held_frame_bytes(width, out_height, energy_block))
     paired = min(8 * batch_frames, fitting // 2 - lookahead)  # a window when two must fit
     if paired >= 2 * lookahead:
         return paired, True
     return max(lookahead, 1, min(8 * batch_frames, fitting - lookahead)), False
+
+
+def held_frame_bytes(width: int, height: int, energy_block: int = ENERGY_BLOCK) -> float:
+    """Bytes the smoother holds per frame between its passes: the 8-bit frame and its texture energy
+    (float32 RGB, one value per ``energy_block``² pixels)."""
+    return width * height * (3 + 12 / energy_block**2)
 
 
 def grid_batches(path: Path | str, *, batch_frames: int, start: int, end: int, height: int | None = None,

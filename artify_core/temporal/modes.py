@@ -17,6 +17,7 @@ METHOD_HELP: dict[str, str] = {
     "gradient": "gradient-domain: only low frequencies are carried, the stylized gradients kept",
 }
 DEFAULT_METHOD: TemporalMethod = "bidirectional"
-# bench/bench_temporal.py: the smallest strength meeting the flicker target on both clips.
-DEFAULT_STRENGTH = 0.7
+# The strength that meets the flicker target with the style kept on clips of 176x144 to 1920x1080
+# (bench/bench_temporal_sizes.py, docs/temporal.md); 0.7 let the Gram distance rise 8.7 % on bikes.
+DEFAULT_STRENGTH = 0.65
 DEFAULT_DETAIL = 1.0

@@ -16,7 +16,9 @@ the model paint at another height (``pipeline.scale``): then they are
   are three pixels wide;
 * frames smaller than ``FLOW_HEIGHT`` lines are smoothed with a longer memory
   (``strength_at``): on them the flicker that encoding and the measure's own
-  flow add to any output is a larger share of what smoothing can remove.
+  flow add to any output is a larger share of what smoothing can remove;
+* the texture's local energy, which the restoration gives back, is measured on
+  blocks of a few strokes (``ENERGY_BLOCK``), not on patches of whole shapes.
 
 Where the flow is unreliable (fast motion, occlusion, a dissolve) the strength
 falls with the forward–backward error (``functional.consistency_weight``)
@@ -25,8 +27,6 @@ choice are in docs/temporal.md (``bench/bench_temporal_sizes.py``).
 """
 
 from __future__ import annotations
-
-import math
 
 from artify_core.foundation.stroke_scale import working_size
 
@@ -37,6 +37,12 @@ from artify_core.foundation.stroke_scale import working_size
 FLOW_HEIGHT = 288
 # The restoration's high band at the model's own stroke size: what a 2-pixel blur removes.
 DETAIL_BAND = 2
+# The restoration's gain is set per block of this many pixels (a few strokes): on 16-pixel blocks it
+# followed the shapes' mean texture and over-sharpened smooth parts beside busy ones (docs/temporal.md).
+ENERGY_BLOCK = 4
+# Below FLOW_HEIGHT lines the recursion's memory grows as (FLOW_HEIGHT / height) ** this: the default
+# strength 0.65 becomes 0.80 at 144 lines, the least that met the flicker target there (docs/temporal.md).
+SIZE_MEMORY_POWER = 0.8
 
 
 def stroke_scale(height: int, style_scale: float | None) -> float:
@@ -67,14 +73,14 @@ def flow_working_height(height: int, flow_height: int = FLOW_HEIGHT, min_height:
     return max(lines, min_height)
 
 
-def strength_at(strength: float, height: int, reference: int = FLOW_HEIGHT) -> float:
+def strength_at(strength: float, height: int, reference: int = FLOW_HEIGHT, power: float = SIZE_MEMORY_POWER) -> float:
     """The strength for frames of ``height`` lines given the one for ``reference`` lines and more.
 
-    The recursion's memory, ``1 / (1 − α)`` frames, grows as ``sqrt(reference / height)`` below
-    ``reference`` lines: 0.7 stays 0.7 from 288 lines up, becomes 0.708 at 272 and 0.788 at 144.
+    The recursion's memory, ``1 / (1 − α)`` frames, grows as ``(reference / height) ** power``
+    below ``reference`` lines: 0.65 stays 0.65 from 288 lines up, becomes 0.666 at 272 and 0.8 at 144.
     0 stays 0; the result stays below 0.95 (the options' bound).
     """
     if strength <= 0.0 or height >= reference:
         return strength
-    memory = 1.0 / (1.0 - strength) * math.sqrt(reference / max(1, height))
+    memory = 1.0 / (1.0 - strength) * (reference / max(1, height)) ** power
     return max(strength, min(0.95, 1.0 - 1.0 / memory))

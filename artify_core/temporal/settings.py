@@ -15,7 +15,9 @@ from artify_core.errors import InputError
 from artify_core.temporal.estimators import DEFAULT_FLOW
 from artify_core.temporal.modes import DEFAULT_DETAIL, DEFAULT_METHOD, DEFAULT_STRENGTH, TemporalMethod
 from artify_core.temporal.scaling import (
+    ENERGY_BLOCK,
     FLOW_HEIGHT,
+    SIZE_MEMORY_POWER,
     detail_band,
     flow_working_height,
     strength_at,
@@ -58,6 +60,7 @@ class SmoothingSettings:
         flow_min_height: smaller frames are upsampled to this many lines for the flow (0: never).
         detail_band: the restoration's band in pixels; None: ``scaling.detail_band`` for the frame
             and ``style_scale``.
+        energy_block: the restoration's gain is set per block of this many pixels (``scaling.ENERGY_BLOCK``).
         style_scale: the run's ``--style-scale`` (None: the model paints at the output's size);
             sets the strokes' size in output pixels (``scaling.stroke_scale``), which the band and
             the absolute tolerance follow.
@@ -66,7 +69,7 @@ class SmoothingSettings:
         graded: beyond the consistency tolerance the strength falls with the round-trip error,
             ``(tolerance / error) ** graded`` (``functional.consistency_weight``); 0: drops to 0.
         size_strength: frames smaller than ``scaling.FLOW_HEIGHT`` lines get a longer memory
-            (``scaling.strength_at``).
+            (``scaling.strength_at``), growing as (FLOW_HEIGHT / height) ** ``size_memory_power``.
         sized: the scale-dependent choices are made (``for_frames``); the fields are final.
         min_reliable: a frame whose reliable fraction of pixels is below this
             is treated as a cut. A safety net for cuts nobody listed: across
@@ -90,10 +93,12 @@ class SmoothingSettings:
     flow_height: int = FLOW_HEIGHT
     flow_min_height: int = FLOW_HEIGHT
     detail_band: int | None = None
+    energy_block: int = ENERGY_BLOCK
     style_scale: float | None = None
     photometric_range: bool = True
     graded: float = 1.0
     size_strength: bool = True
+    size_memory_power: float = SIZE_MEMORY_POWER
     sized: bool = False
     min_reliable: float = 0.25
     long_term_offset: int = 5
@@ -115,10 +120,12 @@ class SmoothingSettings:
             raise InputError(f"consistency tolerances must be >= 0; got relative={self.relative}, "
                              f"absolute={self.absolute}")
         if self.flow_height < 0 or self.flow_min_height < 0 or self.long_term_offset < 2 or self.screening <= 0 \
-                or self.photometric < 0 or self.graded < 0 or (self.detail_band is not None and self.detail_band < 1):
-            raise InputError(f"flow heights and photometric must be >= 0, detail_band >= 1, long_term_offset >= 2 "
-                             f"and screening > 0; got {self.flow_height}, {self.flow_min_height}, {self.photometric}, "
-                             f"{self.detail_band}, {self.long_term_offset}, {self.screening}")
+                or self.photometric < 0 or self.graded < 0 or (self.detail_band is not None and self.detail_band < 1) \
+                or self.energy_block < 1:
+            raise InputError(f"flow heights and photometric must be >= 0, detail_band and energy_block >= 1, "
+                             f"long_term_offset >= 2 and screening > 0; got {self.flow_height}, {self.flow_min_height}, "
+                             f"{self.photometric}, {self.detail_band}, {self.energy_block}, {self.long_term_offset}, "
+                             f"{self.screening}")
 
     @property
     def enabled(self) -> bool:
@@ -143,7 +150,8 @@ class SmoothingSettings:
             return self
         working = flow_working_height(height, self.flow_height, self.flow_min_height)
         band = self.detail_band if self.detail_band is not None else detail_band(height, self.style_scale)
-        strength = strength_at(self.strength, height) if self.size_strength else self.strength
+        strength = (strength_at(self.strength, height, power=self.size_memory_power) if self.size_strength
+                    else self.strength)
         return replace(self, flow_height=working, flow_min_height=working, detail_band=band, strength=strength,
                        absolute=self.absolute * tolerance_scale(height, self.style_scale), sized=True)
 

@@ -90,7 +90,7 @@ class _Pending:
     """A frame between the forward and the backward pass."""
 
     index: int
-    energy: Frame | None  # the stylized frame's texture energy at 1/16 resolution; None without restoration
+    energy: Frame | None  # the stylized frame's texture energy, one value per energy block; None without restoration
     forward: np.ndarray
     linked: bool
     to_next: PairMotion | None = field(default=None, repr=False)
@@ -311,14 +311,15 @@ class TemporalSmoother:
                 return []
             if motion is None or settings.detail == 0.0:
                 return [ops.store(output)]
-            band = settings.detail_band
-            return [ops.store(restore_detail(ops, output, texture_energy(ops, stylized, band), settings.detail, band))]
+            band, block = settings.detail_band, settings.energy_block
+            energy = texture_energy(ops, stylized, band, block)
+            return [ops.store(restore_detail(ops, output, energy, settings.detail, band, block))]
         if index < self.emit_from:  # nothing after it reaches back to it in the backward pass
             return []
         if self._pending and motion is not None:
             self._pending[-1].to_next = motion
-        energy = (texture_energy(ops, stylized, settings.detail_band) if settings.detail > 0.0 and self._emits(index)
-                  else None)
+        energy = (texture_energy(ops, stylized, settings.detail_band, settings.energy_block)
+                  if settings.detail > 0.0 and self._emits(index) else None)
         self._pending.append(_Pending(index, energy, ops.store(output), linked=motion is not None))
         return []
 
@@ -389,7 +390,8 @@ class TemporalSmoother:
             following = frame
             if position < release and self._emits(pending.index):  # finished: only its 8-bit result is kept
                 if (pending.linked or pending.to_next is not None) and pending.energy is not None:
-                    frame = restore_detail(ops, frame, pending.energy, settings.detail, settings.detail_band)
+                    frame = restore_detail(ops, frame, pending.energy, settings.detail, settings.detail_band,
+                                           settings.energy_block)
                 out.append(ops.store(frame))
         return out[::-1]
 

@@ -267,15 +267,22 @@ def test_the_backward_pass_gets_a_thread_only_where_two_windows_fit():
     from types import SimpleNamespace
 
     from artify_core.memory import MemoryBudget
-    from artify_core.pipeline.stylize import smoothing_window
+    from artify_core.pipeline.stylize import held_frame_bytes, smoothing_window
 
     budget = MemoryBudget().resolve("cpu")
     for width, height, threaded in ((1280, 720, True), (3840, 2160, False), (7680, 4320, False)):
         window, concurrent = smoothing_window(SimpleNamespace(width=width, height=height, path="clip.mp4"), None,
                                               batch_frames=8, lookahead=11)
         assert concurrent is threaded and window >= 11
-        held = (2 if concurrent else 1) * (window + 11) * width * height * 3
+        held = (2 if concurrent else 1) * (window + 11) * held_frame_bytes(width, height)
         assert held <= budget // 2 or window == 11  # the look-ahead is the least a window can be
+
+
+def test_held_frames_count_their_texture_energy():
+    from artify_core.pipeline.stylize import held_frame_bytes
+
+    assert held_frame_bytes(640, 360, energy_block=4) == 640 * 360 * (3 + 12 / 16)
+    assert held_frame_bytes(640, 360, energy_block=16) < held_frame_bytes(640, 360, energy_block=4)
 
 
 def test_progress_counts_each_own_frame_once_as_the_model_makes_it(tmp_path, video30):

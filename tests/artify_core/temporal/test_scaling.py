@@ -7,6 +7,7 @@ import pytest
 from artify_core.temporal.scaling import (
     DETAIL_BAND,
     FLOW_HEIGHT,
+    SIZE_MEMORY_POWER,
     detail_band,
     flow_working_height,
     strength_at,
@@ -49,9 +50,10 @@ def test_working_height_bounds_can_be_lifted():
     assert flow_working_height(720, 360, 0) == 360
 
 
-@pytest.mark.parametrize("height, expected", [(1080, 0.7), (288, 0.7), (272, 0.7085), (144, 0.7879), (36, 0.8939)])
+@pytest.mark.parametrize("height, expected", [(1080, 0.65), (288, 0.65), (272, 0.6656), (144, 0.7990), (36, 0.9337)])
 def test_smaller_frames_remember_longer(height, expected):
-    assert strength_at(0.7, height) == pytest.approx(expected, abs=1e-4)
+    # memory 1 / (1 - 0.65) = 20/7 frames, times (288 / height) ** 0.8
+    assert strength_at(0.65, height) == pytest.approx(expected, abs=1e-4)
 
 
 def test_the_strength_rule_keeps_off_off_and_stays_within_bounds():
@@ -59,15 +61,16 @@ def test_the_strength_rule_keeps_off_off_and_stays_within_bounds():
     assert strength_at(0.9, 16) == 0.95
     assert strength_at(0.97, 16) == 0.97  # never lowered
     memory = [1 / (1 - strength_at(s, 72)) for s in (0.3, 0.5, 0.7)]
-    assert memory == pytest.approx([2 / 0.7, 4.0, 2 / 0.3])  # twice the memory at a quarter of the lines
+    gain = 4 ** SIZE_MEMORY_POWER  # a quarter of the lines
+    assert memory == pytest.approx([gain / 0.7, gain / 0.5, gain / 0.3])
 
 
 def test_settings_are_sized_once_for_a_frame_height():
     sized = SmoothingSettings(style_scale=2.0).for_frames(720)
-    assert (sized.detail_band, sized.flow_height, sized.strength, sized.absolute) == (4, FLOW_HEIGHT, 0.7, 8.0)
+    assert (sized.detail_band, sized.flow_height, sized.strength, sized.absolute) == (4, FLOW_HEIGHT, 0.65, 8.0)
     assert sized.for_frames(144) is sized
     small = SmoothingSettings().for_frames(144)
-    assert small.flow_height == FLOW_HEIGHT and small.strength == pytest.approx(strength_at(0.7, 144))
+    assert small.flow_height == FLOW_HEIGHT and small.strength == pytest.approx(strength_at(0.65, 144))
     assert small.lookahead == recommended_overlap(small.strength) > SmoothingSettings().lookahead
     fixed = SmoothingSettings(size_strength=False, detail_band=5, flow_min_height=0).for_frames(144)
-    assert (fixed.strength, fixed.detail_band, fixed.flow_height) == (0.7, 5, 144)
+    assert (fixed.strength, fixed.detail_band, fixed.flow_height) == (0.65, 5, 144)
