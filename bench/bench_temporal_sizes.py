@@ -551,8 +551,9 @@ def docs(names: list[str], out: Path) -> None:
              f"* The default strength is {DEFAULT_STRENGTH:g} (0.7 before; at 0.7 the Gram distance rose "
              "8.7 % on bikes272 and 9.1 % on pan360, *first pass* below).",
              f"* Frames under 288 lines get a longer memory: the recursion's `1 / (1 − strength)` frames grow as "
-             f"`(288 / height) ** {SIZE_MEMORY_POWER:g}` ({DEFAULT_STRENGTH:g} → {strength_at(DEFAULT_STRENGTH, 272):.3f} "
-             f"at 272 lines, {strength_at(DEFAULT_STRENGTH, 144):.3f} at 144; the first pass: `sqrt`, 0.7 → 0.788 at 144).",
+             f"`(288 / height) ** {SIZE_MEMORY_POWER:g}` ({DEFAULT_STRENGTH:g} → "
+             f"{strength_at(DEFAULT_STRENGTH, 272):.3f} at 272 lines, {strength_at(DEFAULT_STRENGTH, 144):.3f} at 144; "
+             "the first pass: `sqrt`, 0.7 → 0.788 at 144).",
              f"* The texture restoration's gain is set per {ENERGY_BLOCK}-pixel block (16 before): a few strokes, "
              "so it follows the texture, not the mean of a shape's busy and smooth parts.",
              "* The masks are graded: beyond the forward–backward tolerance the strength falls as "

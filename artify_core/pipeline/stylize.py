@@ -271,11 +271,12 @@ def smoothing_window(info: VideoInfo, height: int | None, batch_frames: int, loo
                      energy_block: int = ENERGY_BLOCK) -> tuple[int, bool]:
     """Frames a backward pass releases at a time, and whether it runs beside the forward pass.
 
-    Held frames (8-bit, with their texture energy: ``held_frame_bytes``) may take half the memory budget. The window is 8 batches, fewer
-    where the frames held would not fit, never fewer than ``lookahead`` (each release re-runs the
-    look-ahead, so a shorter window costs time, not quality). A window's backward pass runs on a
-    thread of its own while the next window fills when two windows fit and each is at least twice
-    the look-ahead (720p: 64 frames); otherwise (4K and up) in the calling thread.
+    Held frames (8-bit, with their texture energy: ``held_frame_bytes``) may take half the memory
+    budget. The window is 8 batches, fewer where the frames held would not fit, never fewer than
+    ``lookahead`` (each release re-runs the look-ahead, so a shorter window costs time, not quality).
+    A window's backward pass runs on a thread of its own while the next window fills when two windows
+    fit and each is at least twice the look-ahead (720p: 64 frames); otherwise (4K and up) in the
+    calling thread.
     """
     width, out_height = output_size(info, height)
     fitting = int(MemoryBudget().resolve("cpu") // 2 // held_frame_bytes(width, out_height, energy_block))

@@ -123,7 +123,8 @@ class SmoothingSettings:
                 or self.photometric < 0 or self.graded < 0 or (self.detail_band is not None and self.detail_band < 1) \
                 or self.energy_block < 1:
             raise InputError(f"flow heights and photometric must be >= 0, detail_band and energy_block >= 1, "
-                             f"long_term_offset >= 2 and screening > 0; got {self.flow_height}, {self.flow_min_height}, "
+                             f"long_term_offset >= 2 and screening > 0; got {self.flow_height}, "
+                             f"{self.flow_min_height}, "
                              f"{self.photometric}, {self.detail_band}, {self.energy_block}, {self.long_term_offset}, "
                              f"{self.screening}")
 
