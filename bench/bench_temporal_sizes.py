@@ -328,7 +328,8 @@ def pipeline(names: list[str], before: str, out: Path) -> list[dict]:
             video.parent.mkdir(parents=True, exist_ok=True)
             seconds = run_stylize(trees[tree], clip, video, smooth, out)
             scores = scorer.score_video(video)
-            row = dict(clip=name, tree=tree, run=label, **scores.row(), seconds=seconds, cuts=scorer.cuts,
+            row = dict(clip=name, tree=tree, revision=before if tree == "before" else "", run=label, **scores.row(),
+                       seconds=seconds, cuts=scorer.cuts,
                        strict_cuts=scorer.strict)
             rows.append(row)
             print(f"  {name:11s} {tree:6s} {label:9s} ratio {scores.ratio:6.2f} (strict {scores.ratio_strict:6.2f}, "
@@ -407,6 +408,13 @@ def latest_rows(out: Path) -> dict[tuple[str, str], dict]:
         if row.get("style_scale") is None:
             rows[row["clip"], row["variant"]] = row
     return rows
+
+
+def gram_quotient(rows: dict[tuple[str, str], dict], name: str, variant: str) -> float | None:
+    """``variant``'s Gram distance over ``--no-smooth``'s on clip ``name``; None where either is unmeasured."""
+    if (name, variant) not in rows or (name, "no-smooth") not in rows:
+        return None
+    return rows[name, variant]["gram"] / rows[name, "no-smooth"]["gram"]
 
 
 def _met(value: float, ok: bool) -> str:
@@ -548,8 +556,10 @@ def docs(names: list[str], out: Path) -> None:
     text += ["## The scale-dependent choices (`artify_core.temporal.scaling`)", "",
              "* The smoother's flow (DIS \"fast\") is estimated on 288 lines for every frame: larger frames reduced "
              "(as before), smaller ones now upsampled (bicubic) to it.",
-             f"* The default strength is {DEFAULT_STRENGTH:g} (0.7 before; at 0.7 the Gram distance rose "
-             "8.7 % on bikes272 and 9.1 % on pan360, *first pass* below).",
+             f"* The default strength is {DEFAULT_STRENGTH:g} (0.7 before; *first pass* below"
+             + "".join(f"; its Gram distance on {name}: {gram_quotient(rows, name, 'first pass'):.3f}×"
+                       for name in ("bikes272", "pan360") if gram_quotient(rows, name, "first pass") is not None)
+             + ").",
              f"* Frames under 288 lines get a longer memory: the recursion's `1 / (1 − strength)` frames grow as "
              f"`(288 / height) ** {SIZE_MEMORY_POWER:g}` ({DEFAULT_STRENGTH:g} → "
              f"{strength_at(DEFAULT_STRENGTH, 272):.3f} at 272 lines, {strength_at(DEFAULT_STRENGTH, 144):.3f} at 144; "
@@ -617,11 +627,22 @@ def docs(names: list[str], out: Path) -> None:
         text += ["The `pipeline` part (`artify stylize` end to end, this tree and `--before`'s) has not been run "
                  "for this page: *before* above is the former settings over the same per-frame outputs.", ""]
     if pipeline_rows:
+        by_run = {(r["clip"], r["tree"], r["run"]): r for r in pipeline_rows}
+        before = next((r["revision"] for r in pipeline_rows if r.get("revision")), "`--before`")
         text += ["## Through the pipeline, before and after", "",
-                 "| clip | tree | run | ratio vs content | incl. missed cuts | every pair | Gram | SSIM |",
-                 "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-        text += [f"| {r['clip']} | {r['tree']} | {r['run']} | {r['ratio']:.2f} | {r['ratio_strict']:.2f} | "
-                 f"{r['ratio_all']:.2f} | {r['gram']:.4f} | {r['ssim']:.3f} |" for r in pipeline_rows] + [""]
+                 "`artify stylize` end to end (CPU, a fresh store each), default and `--no-smooth`: *after* this "
+                 f"tree, *before* `{before}` (`--before`; its `--no-smooth` writes the same pixels, so it runs once). "
+                 "The quotients are to `--no-smooth`'s row of the same clip.", "",
+                 "| clip | tree | run | ratio vs content | incl. missed cuts | every pair | Gram | SSIM | ratio ÷ "
+                 "| Gram ÷ |",
+                 "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for r in pipeline_rows:
+            plain = by_run.get((r["clip"], "after", "no-smooth"))
+            quotients = (f"{r['ratio'] / plain['ratio']:.3f} | {r['gram'] / plain['gram']:.3f}"
+                         if plain is not None and r["run"] != "no-smooth" else "| ")
+            text.append(f"| {r['clip']} | {r['tree']} | {r['run']} | {r['ratio']:.2f} | {r['ratio_strict']:.2f} | "
+                        f"{r['ratio_all']:.2f} | {r['gram']:.4f} | {r['ssim']:.3f} | {quotients} |")
+        text += [""]
     if (out / "speed.json").exists():
         speed_row = json.loads((out / "speed.json").read_text())
         text += ["## Speed at 720p", "",
