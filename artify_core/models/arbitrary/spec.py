@@ -164,7 +164,7 @@ def check_feature_smoothing(strength: float) -> float:
     """``strength`` as a float in [0, 1); raises ``InputError`` otherwise."""
     strength = float(strength)
     if not 0.0 <= strength < 1.0:
-        # At 1 a frame's own features (or statistics) would never count again within a shot.
+        # At 1 a frame's own features would never count again within a shot.
         raise InputError(f"feature_smoothing must be in [0, 1) (0 = off); got {strength}")
     return strength
 

@@ -31,7 +31,6 @@ from torch import Tensor
 from artify_core.models.arbitrary.networks import (
     SIZE_MULTIPLE,
     ConditionalInstanceNorm2d,
-    NormStatistics,
     StyleTransferNetwork,
     _reflect_nearest_index,
 )
@@ -47,8 +46,7 @@ RowIndex = Callable[[int, int], Tensor]
 
 @torch.inference_mode()
 def stylize_tiled(network: StyleTransferNetwork, content: Tensor, embedding: Tensor, *,
-                  strip_bytes: int = DEFAULT_STRIP_BYTES, statistics: NormStatistics | None = None,
-                  trunk: Callable[[Tensor], Tensor] | None = None) -> Tensor:
+                  strip_bytes: int = DEFAULT_STRIP_BYTES, trunk: Callable[[Tensor], Tensor] | None = None) -> Tensor:
     """``network(content, embedding)`` computed layer by layer over strips.
 
     Args:
@@ -56,8 +54,6 @@ def stylize_tiled(network: StyleTransferNetwork, content: Tensor, embedding: Ten
         content: float in [0, 1], (N, 3, H, W); frames are processed one at a time.
         embedding: float, (N, D) or (1, D).
         strip_bytes: bound on each layer's strip temporaries.
-        statistics: replaces each norm's whole-frame statistics, as in the
-            untiled network; it is called frame by frame (N = 1), in order.
         trunk: applied to the residual trunk's output, as in the untiled network (frame by frame).
 
     Returns:
@@ -67,12 +63,12 @@ def stylize_tiled(network: StyleTransferNetwork, content: Tensor, embedding: Ten
     for index in range(content.shape[0]):
         frame = content[index:index + 1].contiguous()
         style = embedding[index:index + 1] if embedding.shape[0] > 1 else embedding
-        outputs.append(_one_frame(network, frame, style, strip_bytes, statistics, trunk))
+        outputs.append(_one_frame(network, frame, style, strip_bytes, trunk))
     return torch.cat(outputs)
 
 
 def _one_frame(network: StyleTransferNetwork, content: Tensor, embedding: Tensor, strip_bytes: int,
-               statistics: NormStatistics | None, trunk: Callable[[Tensor], Tensor] | None) -> Tensor:
+               trunk: Callable[[Tensor], Tensor] | None) -> Tensor:
     height, width = content.shape[-2:]
     x = F.pad(content, (0, -width % SIZE_MULTIPLE, 0, -height % SIZE_MULTIPLE), mode="reflect")
     for conv in network.contract.values():
@@ -80,17 +76,17 @@ def _one_frame(network: StyleTransferNetwork, content: Tensor, embedding: Tensor
         x.relu_()
     for block in network.residual:
         hidden = _conv(x, block.conv1, strip_bytes)
-        _norm_(hidden, block.norm1, embedding, strip_bytes, statistics)
+        _norm_(hidden, block.norm1, embedding, strip_bytes)
         hidden.relu_()
         out = _conv(hidden, block.conv2, strip_bytes)
         del hidden
-        _norm_(out, block.norm2, embedding, strip_bytes, statistics)
+        _norm_(out, block.norm2, embedding, strip_bytes)
         x = out.add_(x)
     if trunk is not None:
         x = trunk(x)
     for k, block in enumerate(network.expand):
         x = _upsample_conv(x, block, strip_bytes)
-        _norm_(x, block.norm, embedding, strip_bytes, statistics)
+        _norm_(x, block.norm, embedding, strip_bytes)
         x = x.relu_() if k < 2 else x.sigmoid_()
     return x[:, :, :height, :width]
 
@@ -144,8 +140,7 @@ def _by_strips(strip: Callable[[int, int], Tensor], x: Tensor, channels: int, ro
     return out
 
 
-def _norm_(x: Tensor, norm: ConditionalInstanceNorm2d, embedding: Tensor, strip_bytes: int,
-           statistics: NormStatistics | None = None) -> None:
+def _norm_(x: Tensor, norm: ConditionalInstanceNorm2d, embedding: Tensor, strip_bytes: int) -> None:
     """Conditional instance norm in place, with statistics of the whole map (not of a strip)."""
     channels, rows, cols = x.shape[1:]
     step = max(1, int(strip_bytes // max(1, channels * cols * 8)))
@@ -158,9 +153,6 @@ def _norm_(x: Tensor, norm: ConditionalInstanceNorm2d, embedding: Tensor, strip_
         centred = x[0, :, first:first + step].double() - mean[:, None, None]
         squares += (centred * centred).sum(dim=(1, 2))
     variance = squares / (rows * cols)
-    if statistics is not None:
-        used = statistics(norm.layer_name, mean.float()[None, :, None, None], variance.float()[None, :, None, None])
-        mean, variance = (value.reshape(channels).double() for value in used)
     with torch.autocast(x.device.type, enabled=False):
         gamma = norm.gamma(embedding.float())[0].double()
         beta = norm.beta(embedding.float())[0].double()

@@ -1,5 +1,5 @@
 """Feature smoothing of the arbitrary model (random weights): trunk features warped and blended along a
-shot (the model's option), and instance-norm statistics averaged along it (the measured alternative)."""
+shot (the model's option). The measured alternative, norm statistics averaged: tests/bench/test_norm_statistics.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from artify_core.errors import InputError
-from artify_core.models.arbitrary.feature_smoothing import StatisticsSmoother, TrunkBlender, warmup_frames
+from artify_core.models.arbitrary.feature_smoothing import TrunkBlender, warmup_frames
 from artify_core.models.arbitrary.model import (
     ArbitraryStylizer,
     ArbitraryWeights,
@@ -64,50 +64,10 @@ def style() -> np.ndarray:
     return np.random.default_rng(3).normal(0, 1, 100).astype(np.float32)
 
 
-def _stats(values: list[float]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-frame statistics of one channel: (N, 1, 1, 1) means and variances (variance = mean + 10)."""
-    mean = torch.tensor(values, dtype=torch.float32)[:, None, None, None]
-    return mean, mean + 10.0
-
-
-def test_smoother_is_an_exponential_average_that_restarts_at_cuts():
-    smoother = StatisticsSmoother(0.5, start_frame=10, cuts=frozenset({13}), layers=frozenset({"a"}))
-    mean, variance = smoother("a", *_stats([0.0, 4.0, 8.0, 100.0, 0.0]))
-    assert mean.flatten().tolist() == [0.0, 2.0, 5.0, 100.0, 50.0]
-    assert variance.flatten().tolist() == [10.0, 12.0, 15.0, 110.0, 60.0]
-
-
-def test_smoother_passes_other_layers_and_zero_strength_through():
-    values = _stats([0.0, 4.0])
-    mean, variance = StatisticsSmoother(0.5, layers=frozenset({"a"}))("b", *values)
-    assert mean is values[0] and variance is values[1]
-    mean, variance = StatisticsSmoother(0.0)("residual.0.norm1", *values)
-    assert mean is values[0] and variance is values[1]
-
-
-def test_smoother_state_across_calls_equals_one_call():
-    whole = StatisticsSmoother(0.7, cuts=frozenset({3}), layers=frozenset({"a"}))("a", *_stats([1, 5, 2, 8, 3]))
-    split = StatisticsSmoother(0.7, cuts=frozenset({3}), layers=frozenset({"a"}))
-    first, second = split("a", *_stats([1, 5])), split("a", *_stats([2, 8, 3]))
-    torch.testing.assert_close(torch.cat([first[0], second[0]]), whole[0])
-    torch.testing.assert_close(torch.cat([first[1], second[1]]), whole[1])
-
-
 @pytest.mark.parametrize("alpha", [-0.1, 1.0, 1.5])
-def test_strength_outside_zero_to_one_is_refused(alpha, predictor, transformer):
-    with pytest.raises(InputError, match="feature_smoothing"):
-        StatisticsSmoother(alpha)
+def test_strength_outside_zero_to_one_is_refused(alpha):
     with pytest.raises(InputError, match="feature_smoothing"):
         model_version(device="cpu", precision="fp32", feature_smoothing=alpha)
-
-
-def test_zero_keeps_todays_network_bit_for_bit(transformer):
-    content = torch.rand(3, 3, 20, 24)
-    embedding = torch.randn(1, 100)
-    with torch.inference_mode():
-        plain = transformer(content.clone(), embedding)
-        hooked = transformer(content.clone(), embedding, StatisticsSmoother(0.0))
-    assert torch.equal(plain, hooked)
 
 
 def test_zero_keeps_todays_version_and_model_class():
@@ -165,18 +125,18 @@ def test_batch_size_and_batch_boundaries_do_not_matter(predictor, transformer, s
     assert np.abs(whole.astype(int) - split.astype(int)).max() <= 1
 
 
-def test_tiled_pass_applies_both_hooks_as_the_untiled_one(transformer, clip):
+def test_tiled_pass_applies_the_trunk_hook_as_the_untiled_one(transformer, clip):
     content = torch.from_numpy(clip[:3]).permute(0, 3, 1, 2).float().div(255.0)
     embedding = torch.randn(1, 100, generator=torch.Generator().manual_seed(5))
 
-    def hooks() -> dict:
+    def blender() -> TrunkBlender:
         blender = TrunkBlender(0.8)
         blender.prepare(clip[:3])
-        return {"statistics": StatisticsSmoother(0.8), "trunk": blender}
+        return blender
 
     with torch.inference_mode():
-        untiled = transformer(content.clone(), embedding, **hooks())
-        tiled = stylize_tiled(transformer, content.clone(), embedding, strip_bytes=4096, **hooks())
+        untiled = transformer(content.clone(), embedding, trunk=blender())
+        tiled = stylize_tiled(transformer, content.clone(), embedding, strip_bytes=4096, trunk=blender())
         plain = transformer(content.clone(), embedding)
     torch.testing.assert_close(tiled, untiled, rtol=1e-4, atol=1e-4)
     assert (untiled[1:] - plain[1:]).abs().max() > 1e-3
@@ -204,7 +164,3 @@ def test_chunk_warm_up_covers_the_average_and_joins_without_a_seam(predictor, tr
     whole = model.open_sequence(style).stylize(frames)
     chunk = model.open_sequence(style, start_frame=10 - 6).stylize(frames[10 - 6:])[6:]
     assert np.abs(whole[10:].astype(int) - chunk.astype(int)).max() <= 2
-
-
-def test_statistics_smoother_names_norms_of_the_network(transformer):
-    assert StatisticsSmoother(0.5).layers <= set(transformer.norm_layers)
