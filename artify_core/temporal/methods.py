@@ -28,12 +28,8 @@ from dataclasses import dataclass
 
 from artify_core.temporal.functional import Interpolation
 from artify_core.temporal.ops import Field, Frame, FrameOps
-from artify_core.temporal.scaling import ENERGY_BLOCK
+from artify_core.temporal.scaling import DETAIL_BAND, ENERGY_BLOCK
 
-# The high band is what a blur of this many pixels removes: brush strokes at
-# the model's native scale, not the shapes the strokes follow (larger strokes:
-# ``scaling.detail_band``).
-DETAIL_FACTOR = 2
 # The gain only restores contrast the averaging took away; it never sharpens more than this.
 MAX_DETAIL_GAIN = 2.0
 # 1e-2 levels² of high-band energy: below that a region has no texture to restore.
@@ -90,13 +86,13 @@ def carry_low_band(ops: FrameOps, stylized: Frame, previous: Frame, motion: Moti
     return stylized + ops.screened_poisson(difference, screening, factor) * strength
 
 
-def texture_energy(ops: FrameOps, stylized: Frame, band: int = DETAIL_FACTOR, block: int = ENERGY_BLOCK) -> Frame:
+def texture_energy(ops: FrameOps, stylized: Frame, band: int = DETAIL_BAND, block: int = ENERGY_BLOCK) -> Frame:
     """The local energy of ``stylized``'s high band (finer than ``band`` pixels), at 1/``block``
     resolution: all that ``restore_detail`` needs of the stylized frame (small enough to keep while a frame waits)."""
     return ops.block_energy(ops.highpass(stylized, band), block) + ENERGY_FLOOR
 
 
-def restore_detail(ops: FrameOps, output: Frame, energy: Frame, amount: float, band: int = DETAIL_FACTOR,
+def restore_detail(ops: FrameOps, output: Frame, energy: Frame, amount: float, band: int = DETAIL_BAND,
                    block: int = ENERGY_BLOCK) -> Frame:
     """Rescales ``output``'s high band (finer than ``band`` pixels: the ``band`` of ``energy``) to the
     stylized frame's local high-band ``energy`` (``texture_energy``; module docstring).
