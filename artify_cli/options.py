@@ -102,7 +102,7 @@ def flag_of(path: str) -> str:
     for model in (VideoRequest, FolderRequest, PreviewRequest):
         for leaf in leaves(model):
             if ".".join(leaf.path) == path:
-                return leaf.flag or leaf.path[-1].upper()
+                return leaf.label
     return path
 
 
